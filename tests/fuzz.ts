@@ -43,7 +43,7 @@ export async function checkProperty<Ts extends [unknown, ...unknown[]]>(
     await predicate(...(args as Ts));
   });
   try {
-    await fc.assert(prop as fc.IAsyncProperty<[unknown]>, {
+    await fc.assert(prop as unknown as fc.IAsyncProperty<[unknown]>, {
       numRuns,
       seed,
       examples: (opts.examples ?? []) as unknown as [unknown][],

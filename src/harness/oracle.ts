@@ -14,7 +14,7 @@ import { REPO_ROOT } from './compile.ts';
 /** The raw exports of the oracle module (kernels take pointers, lengths and scalars). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OracleExports = Record<string, any> & {
-  memory: WebAssembly.Memory;
+  memory: { buffer: ArrayBuffer };
   alloc(size: number): number;
   reset(): void;
   saturationCount(): bigint;
@@ -102,7 +102,7 @@ export class Oracle {
       return fn(...args);
     } catch (e) {
       if (e instanceof Error && !(e instanceof OracleError) && !(e instanceof RangeError && /Maximum call stack/.test(e.message))) {
-        if (e instanceof WebAssembly.RuntimeError) throw new Error(`oracle trapped in ${name}: ${e.message}`);
+        if (e.constructor?.name === 'RuntimeError') throw new Error(`oracle trapped in ${name}: ${e.message}`);
         throw new OracleError(e.message);
       }
       throw e;
