@@ -1,0 +1,3 @@
+export * from './errors.ts';
+export * from './q.ts';
+export * from './int8.ts';
