@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Conv, Conv2dShape} from "../tensor/Conv.sol";
+
+/// @title ConvHarness — exposes contracts/tensor/Conv.sol to the differential tests and the gas bench.
+/// @notice Every entry returns the kernel's output and `gasUsed`, the gas of the library call alone
+///         (measured with gasleft() around it: ABI decoding and encoding are excluded).
+contract ConvHarness {
+    function conv2dQ(bytes memory x, bytes memory kernel, bytes memory bias, Conv2dShape memory s, int256 F)
+        external
+        view
+        returns (bytes memory y, uint256 gasUsed)
+    {
+        uint256 g = gasleft();
+        y = Conv.conv2dQ(x, kernel, bias, s, F);
+        gasUsed = g - gasleft();
+    }
+
+    function conv2dQRef(bytes memory x, bytes memory kernel, bytes memory bias, Conv2dShape memory s, int256 F)
+        external
+        view
+        returns (bytes memory y, uint256 gasUsed)
+    {
+        uint256 g = gasleft();
+        y = Conv.conv2dQRef(x, kernel, bias, s, F);
+        gasUsed = g - gasleft();
+    }
+
+    function conv2dI8(bytes memory x, int256 zx, bytes memory kernelPanels, int32[] memory bias, Conv2dShape memory s)
+        external
+        view
+        returns (bytes memory acc, uint256 gasUsed)
+    {
+        uint256 g = gasleft();
+        acc = Conv.conv2dI8(x, zx, kernelPanels, bias, s);
+        gasUsed = g - gasleft();
+    }
+
+    function conv2dI8WithFlush(
+        bytes memory x,
+        int256 zx,
+        bytes memory kernelPanels,
+        int32[] memory bias,
+        Conv2dShape memory s,
+        uint256 flushRows
+    ) external view returns (bytes memory acc, uint256 gasUsed) {
+        uint256 g = gasleft();
+        acc = Conv.conv2dI8WithFlush(x, zx, kernelPanels, bias, s, flushRows);
+        gasUsed = g - gasleft();
+    }
+
+    function conv2dI8Ref(bytes memory x, int256 zx, bytes memory kernel, int32[] memory bias, Conv2dShape memory s)
+        external
+        view
+        returns (bytes memory acc, uint256 gasUsed)
+    {
+        uint256 g = gasleft();
+        acc = Conv.conv2dI8Ref(x, zx, kernel, bias, s);
+        gasUsed = g - gasleft();
+    }
+
+    function conv2dI8Requant(
+        bytes memory x,
+        int256 zx,
+        bytes memory kernelPanels,
+        int32[] memory bias,
+        Conv2dShape memory s,
+        int256[] memory M,
+        int256[] memory shift,
+        int256 zOut
+    ) external view returns (bytes memory y, uint256 gasUsed) {
+        uint256 g = gasleft();
+        y = Conv.conv2dI8Requant(x, zx, kernelPanels, bias, s, M, shift, zOut);
+        gasUsed = g - gasleft();
+    }
+
+    function conv2dI8RequantRef(
+        bytes memory x,
+        int256 zx,
+        bytes memory kernel,
+        int32[] memory bias,
+        Conv2dShape memory s,
+        int256[] memory M,
+        int256[] memory shift,
+        int256 zOut
+    ) external view returns (bytes memory y, uint256 gasUsed) {
+        uint256 g = gasleft();
+        y = Conv.conv2dI8RequantRef(x, zx, kernel, bias, s, M, shift, zOut);
+        gasUsed = g - gasleft();
+    }
+}
