@@ -26,6 +26,9 @@ library QMath {
     int256 internal constant LN2_Q32 = 2977044472;
     /// @dev ln 2 in Q62 (3196577161300663914.95 → 3196577161300663915).
     int256 internal constant LN2_Q62 = 3196577161300663915;
+    /// @dev qExp's reduction constant C = LN2_Q32·2^30 − LN2_Q62 (numerics §3.2 step 2): the part of
+    ///      k·LN2_Q32·2^30 that is not k·LN2_Q62.
+    int256 internal constant EXP_C = 193733013;
     /// @dev 1/√2 in Q32 (3037000499.976 → 3037000500).
     int256 internal constant INV_SQRT2_Q32 = 3037000500;
     /// @dev −32.0 in Q32: below it qExp returns 0.
@@ -144,26 +147,33 @@ library QMath {
     // ---------------------------------------------------------------------------------------------
     // §3.2 Nonlinear functions (Q32.32 → Q32.32).
 
-    /// @notice e^x in Q32.32, numerics §3.2 `qExp`: reduction x = k·LN2_Q32 + r, an 18-term Horner
-    ///         Taylor series of e^r in Q62, then a rounding shift by 30 − k.
-    /// @dev Domain: every int64. x < EXP_MIN (−32) → 0; x > EXP_MAX (22) or k = 31 (e^x ≥ 2^31) →
-    ///      INT64_MAX (saturation). Measured error (tests/tensor/QMath.test.ts): ≤ 0.69 ulp for x ≤ 0;
-    ///      for x > 0 relative ≈ k·4.2e-11 ≤ 1.3e-9 (LN2_Q32 is ln 2 rounded to 32 fractional bits).
+    /// @notice e^x in Q32.32, numerics §3.2 `qExp`: reduction x·2^30 = k·LN2_Q62 + r62 exact in Q62, an
+    ///         18-term Horner Taylor series of e^(r62/2^62) in Q62, then a rounding shift by 30 − k.
+    /// @dev Domain: every int64. x < EXP_MIN (−32) → 0; x > EXP_MAX (22) or k = 31 (x ≥ 31·LN2_Q32 − 5,
+    ///      where e^x > 2^31) → INT64_MAX (saturation). Error bound numerics §6: ≤ 1 + e^x·2^-20 ulps;
+    ///      measured (tests/tensor/QMath.test.ts, vs a 192-bit reference) ≤ 0.5 ulp + e^x·2^-61.3 (relative
+    ///      error of the Q62 series), i.e. ≤ 3.73 ulps overall (near x = 21.5) and ≤ 0.50 ulp for x ≤ 0.
     function qExp(Q64 x) internal pure returns (Q64 r) {
         assembly ("memory-safe") {
             let xv := signextend(7, x)
-            // Steps 1 and 4's saturation up front. Out of range: x < EXP_MIN → 0; x ≥ 31·LN2_Q32 → INT64_MAX.
-            // The latter is every x > EXP_MAX and also every x with k = 31, whose step 4 is
-            // sat64(t·2) = INT64_MAX (t ≥ ONE62), so no later branch is needed.
+            // Steps 1 and 4's saturation up front. Out of range: x < EXP_MIN → 0; k = 31 → INT64_MAX.
+            // k = floor(x·2^30 / LN2_Q62) = 31 ⇔ x·2^30 ≥ 31·LN2_Q62 ⇔ x ≥ 31·LN2_Q32 − 5 (31·LN2_Q62 / 2^30 =
+            // 31·LN2_Q32 − 31·EXP_C / 2^30 = 31·LN2_Q32 − 5.59), which also covers every x > EXP_MAX; its
+            // step 4 is sat64(t·2) = INT64_MAX (t ≥ ONE62), so no later branch is needed.
             // Equivalent to: r = x > 0 ? INT64_MAX : 0 (0x7fff…ff masked by −(x > 0)).
             r := and(0x7fffffffffffffff, sub(0, sgt(xv, 0)))
-            // In range ⇔ 0 ≤ x − EXP_MIN < 31·LN2_Q32 − EXP_MIN = 229727332104 (a negative difference
+            // In range ⇔ 0 ≤ x − EXP_MIN < (31·LN2_Q32 − 5) − EXP_MIN = 229727332099 (a negative difference
             // wraps to a huge unsigned value, so one unsigned compare does both sides).
-            if lt(add(xv, 137438953472), 229727332104) {
-                // Step 2. Equivalent to: k = floor(x / LN2_Q32), r = x − k·LN2_Q32 (0 ≤ r < LN2_Q32).
-                // xo = x + 47·LN2_Q32 ≥ 0, so unsigned div/mod are floor division: k = xo / LN2_Q32 − 47.
-                let xo := add(xv, 139921090184)
-                let r62 := shl(30, mod(xo, 2977044472)) // r·2^30 < 2^62
+            if lt(add(xv, 137438953472), 229727332099) {
+                // Step 2. Equivalent to the spec's k = floor(x / LN2_Q32), r62 = (x − k·LN2_Q32)·2^30 + k·EXP_C
+                // and its two ±LN2_Q62 corrections: they end with the unique (k, r62) such that
+                // r62 = x·2^30 − k·LN2_Q62 ∈ [0, LN2_Q62), i.e. k = floor(x·2^30 / LN2_Q62) and
+                // r62 = x·2^30 mod LN2_Q62, computed here directly in 256 bits (qExpRef does the spec's steps;
+                // tests prove fast == Ref). xo = x·2^30 + 47·LN2_Q62 ≥ 0 for x ≥ EXP_MIN (−32·2^62 + 47·ln2·2^62
+                // > 0; shl of a negative x wraps mod 2^256 and the add brings it back), so unsigned div/mod
+                // are floor division: k = xo / LN2_Q62 − 47 ∈ [−47, 30] here.
+                let xo := add(shl(30, xv), 150239126581131204005) // 47·LN2_Q62
+                let r62 := mod(xo, 3196577161300663915) // 0 ≤ r62 < LN2_Q62 < 2^62
                 // Step 3. t = ONE62 + divRound(mulShiftRound(r62, t, 62), i) for i = 18 … 1, each step fused
                 // into one exact division. With every operand non-negative:
                 //   mulShiftRound(r62, t, 62) = m = floor((r62·t + 2^61) / 2^62)
@@ -190,9 +200,10 @@ library QMath {
                 t := div(add(mul(r62, t), 0x30000000000000006000000000000000), 0xc000000000000000) // i = 3
                 t := div(add(mul(r62, t), 0x20000000000000006000000000000000), 0x8000000000000000) // i = 2
                 t := div(add(mul(r62, t), 0x10000000000000002000000000000000), 0x4000000000000000) // i = 1
-                // Step 4. s = 30 − k = 77 − xo / LN2_Q32 ∈ [0, 77] here (k ≤ 30);
-                // rshiftRound(t, s) = (t + (2^s >> 1)) >> s for t > 0 (the bias is 0 for s = 0).
-                let s := sub(77, div(xo, 2977044472))
+                // Step 4. s = 30 − k = 77 − xo / LN2_Q62 ∈ [0, 77] here (−47 ≤ k ≤ 30);
+                // rshiftRound(t, s) = (t + (2^s >> 1)) >> s for t > 0 (the bias is 0 for s = 0; s = 0 returns
+                // t ≤ 2^63 − 2, see qExpRef, which fits int64).
+                let s := sub(77, div(xo, 3196577161300663915))
                 r := shr(s, add(t, shr(1, shl(s, 1))))
             }
         }
@@ -455,13 +466,28 @@ library QMath {
     }
 
     /// @notice Reference twin of `qExp`: numerics §3.2 steps 1–4 as written.
+    /// @dev Ranges (the oracle computes these in int64): k = floor(x / LN2_Q32) ∈ [−47, 31] for
+    ///      x ∈ [EXP_MIN, EXP_MAX]; before the corrections r62 ∈ (x − k·LN2_Q32)·2^30 + k·EXP_C ⊂
+    ///      [−47·EXP_C, (LN2_Q32 − 1)·2^30 + 31·EXP_C] ⊂ (−2^34, LN2_Q62 + 2^33), so one correction (at most)
+    ///      lands in [0, LN2_Q62) and k ends as floor(x·2^30 / LN2_Q62) ∈ [−47, 31] (31 only for
+    ///      x ≥ 31·LN2_Q32 − 5; s = 30 − k ∈ [−1, 77]). Horner: every step is non-decreasing in r62, so
+    ///      each intermediate is at most its value at r62 = LN2_Q62 − 1, where t peaks at 2^63 − 2
+    ///      (the largest mulShiftRound value is 2^62 − 2): all < 2^63 (checked in tests/tensor/QMath.test.ts).
     function qExpRef(Q64 x) internal pure returns (Q64) {
         int256 xv = Q64.unwrap(x);
         if (xv < EXP_MIN) return Q64.wrap(0);
         if (xv > EXP_MAX) return Q64.wrap(type(int64).max);
         int256 k = xv / LN2_Q32; // truncates toward zero …
         if (xv % LN2_Q32 < 0) k -= 1; // … so step down for a negative remainder: floor
-        int256 r62 = (xv - k * LN2_Q32) * 2 ** 30;
+        int256 r62 = (xv - k * LN2_Q32) * 2 ** 30 + k * EXP_C; // = x·2^30 − k·LN2_Q62
+        if (r62 < 0) {
+            r62 += LN2_Q62;
+            k -= 1;
+        }
+        if (r62 >= LN2_Q62) {
+            r62 -= LN2_Q62;
+            k += 1;
+        }
         int256 t = ONE62;
         for (int256 i = 18; i >= 1; --i) {
             t = ONE62 + Rounding.divRound(Rounding.rshiftRound(r62 * t, 62), i);
