@@ -1,0 +1,30 @@
+/** Weight storage in code segments: segment building, weights root, resumable upload. */
+export {
+  SEGMENT_MAX_DATA,
+  SEGMENT_CONSTRUCTOR_SIZE,
+  buildSegments,
+  segmentRuntime,
+  segmentHash,
+  segmentInitcode,
+  segmentDeployGas,
+  calldataGas,
+  weightsRoot,
+  blobWeightsRoot,
+  readSegments,
+  type Segment,
+} from './segments.ts';
+export {
+  WEIGHT_STORE_ABI,
+  UploadError,
+  simulatorBackend,
+  ethersBackend,
+  planUpload,
+  executeUpload,
+  type StorageBackend,
+  type SegmentJournal,
+  type UploadProgress,
+  type UploadOptions,
+  type UploadPlan,
+  type UploadResult,
+  type DeclarationState,
+} from './upload.ts';
