@@ -1,5 +1,5 @@
 /** Shared plumbing for benchmark cases: harness deployment, calls, EVM timing. */
-import { compileContracts, getArtifact } from '../src/harness/compile.ts';
+import { compileFor, getArtifact } from '../src/harness/compile.ts';
 import type { Oracle } from '../src/harness/oracle.ts';
 import type { Chain } from '../src/simulator/index.ts';
 
@@ -27,7 +27,7 @@ export class BenchContext {
   async harness(name: string): Promise<{ address: string; abi: unknown[] }> {
     let h = this.deployed.get(name);
     if (!h) {
-      const artifact = getArtifact(name, compileContracts({ entries: [`contracts/test/${name}.sol`] }));
+      const artifact = getArtifact(name, compileFor([`contracts/test/${name}.sol`]));
       const { address } = await this.chain.deploy(artifact);
       h = { address, abi: artifact.abi };
       this.deployed.set(name, h);

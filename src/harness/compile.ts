@@ -156,3 +156,17 @@ export function getArtifact(name: string, output: CompileOutput = compileContrac
   if (!a) throw new Error(`no compiled contract named ${name}; known: ${Object.keys(output.contracts).sort().join(', ')}`);
   return a;
 }
+
+/**
+ * The artifacts a caller needs: the whole-tree build (cached by `npm run compile`, so every test file
+ * and benchmark shares one solc run), or, while some unrelated source does not compile, only `entries`
+ * and their imports.
+ */
+export function compileFor(entries: string[]): CompileOutput {
+  try {
+    return compileContracts();
+  } catch (e) {
+    if (!(e instanceof SolcError)) throw e;
+    return compileContracts({ entries });
+  }
+}

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Interface, ZeroAddress, getAddress, hexlify, keccak256 } from 'ethers';
-import { compileContracts, getArtifact, type Artifact } from '../../src/harness/compile.ts';
+import { compileFor, getArtifact, type Artifact } from '../../src/harness/compile.ts';
 import { BASE_FEE, createChain, type Chain, type Receipt } from '../../src/simulator/index.ts';
 import { buildSegments, executeUpload, simulatorBackend, weightsRoot } from '../../src/harness/storage/index.ts';
 
@@ -21,7 +21,7 @@ let c: string;
 const acct = (i: number) => chain.accounts[i]!.address;
 
 beforeAll(async () => {
-  const out = compileContracts({ entries: ['contracts/test/TestModel.sol', 'contracts/collection/ModelCollection.sol'] });
+  const out = compileFor(['contracts/test/TestModel.sol', 'contracts/collection/ModelCollection.sol']);
   model = getArtifact('TestModel', out);
   collection = getArtifact('ModelCollection', out);
   receiver = getArtifact('ReentrantReceiver', out);

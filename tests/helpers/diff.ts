@@ -3,7 +3,7 @@
  * the same integers out, or a revert on the EVM exactly when the oracle throws, with the same error name.
  */
 import { expect } from 'vitest';
-import { compileContracts, getArtifact } from '../../src/harness/compile.ts';
+import { compileFor, getArtifact } from '../../src/harness/compile.ts';
 import { OracleError, loadOracle, type Oracle } from '../../src/harness/oracle.ts';
 import { createChain, type Chain } from '../../src/simulator/index.ts';
 
@@ -57,13 +57,13 @@ const harnesses = new Map<string, Promise<Harness>>();
 
 /**
  * Deploy (once per test file/process) the harness contract `contracts/test/<contract>.sol` on an
- * `unlimited` chain. Only that file and its imports are compiled.
+ * `unlimited` chain (artifacts from `compileFor`: the cached whole-tree build when it compiles).
  */
 export function getHarness(contract: string): Promise<Harness> {
   let h = harnesses.get(contract);
   if (!h) {
     h = (async () => {
-      const artifact = getArtifact(contract, compileContracts({ entries: [`contracts/test/${contract}.sol`] }));
+      const artifact = getArtifact(contract, compileFor([`contracts/test/${contract}.sol`]));
       const chain = await createChain({ profile: 'unlimited' });
       const { address } = await chain.deploy(artifact);
       const oracle = await loadOracle();

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AbiCoder, concat, getBytes, hexlify, keccak256, toBeHex, zeroPadValue } from 'ethers';
-import { compileContracts, getArtifact, type Artifact } from '../../src/harness/compile.ts';
+import { compileFor, getArtifact, type Artifact } from '../../src/harness/compile.ts';
 import { createChain, type Chain } from '../../src/simulator/index.ts';
 import {
   SEGMENT_MAX_DATA,
@@ -80,7 +80,7 @@ describe('segments on chain (ethereum profile)', () => {
   let harness: Artifact;
   let h: string;
   beforeAll(async () => {
-    harness = getArtifact('StorageHarness', compileContracts({ entries: ['contracts/test/StorageHarness.sol'] }));
+    harness = getArtifact('StorageHarness', compileFor(['contracts/test/StorageHarness.sol']));
     chain = await createChain({ profile: 'ethereum' });
     h = (await chain.deploy(harness)).address;
   });

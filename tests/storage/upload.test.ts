@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BrowserProvider, ZeroAddress, getBytes, hexlify, keccak256 } from 'ethers';
-import { compileContracts, getArtifact, type Artifact } from '../../src/harness/compile.ts';
+import { compileFor, getArtifact, type Artifact } from '../../src/harness/compile.ts';
 import { createChain, type Chain, type Receipt } from '../../src/simulator/index.ts';
 import { createEip1193Provider } from '../../src/simulator/rpc/index.ts';
 import {
@@ -42,7 +42,7 @@ let model: Artifact;
 let chain: Chain;
 
 beforeAll(async () => {
-  model = getArtifact('TestModel', compileContracts({ entries: ['contracts/test/TestModel.sol'] }));
+  model = getArtifact('TestModel', compileFor(['contracts/test/TestModel.sol']));
   chain = await createChain({ profile: 'ethereum' });
 });
 
