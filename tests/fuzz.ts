@@ -54,6 +54,8 @@ export async function checkProperty<Ts extends [unknown, ...unknown[]]>(
     throw new Error(`property "${name}" failed — replay with FUZZ_SEED=${seed} FUZZ_RUNS=${numRuns}\n${msg}`);
   } finally {
     caseCounts.set(name, (caseCounts.get(name) ?? 0) + count);
+    // Under an explicit budget (`npm run fuzz`, FUZZ_RUNS=…) every property reports what it checked.
+    if (process.env.FUZZ_RUNS) console.log(`fuzz: ${name}: ${count} cases (seed ${seed})`);
   }
 }
 
