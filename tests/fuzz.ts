@@ -2,7 +2,8 @@
  * The one shared fuzz helper. Every property test (`*.fuzz.test.ts`) takes its budget and seed here:
  *   FUZZ_RUNS  number of cases per property (CI default below; `npm run fuzz` uses 2000)
  *   FUZZ_SEED  fixed seed to replay a failure (default: a fresh random seed, printed on failure)
- * Every counterexample ever found is pinned in tests/regressions.ts and replayed on every run.
+ * Every counterexample ever found is pinned in its property's `examples` (with a comment saying where it
+ * came from) and replayed first on every run.
  */
 import fc from 'fast-check';
 
