@@ -22,14 +22,22 @@
  * - State is per chain (own Common, VM, state manager); all operations on one chain are
  *   serialised through a promise queue, so concurrent `call`s cannot see each other's checkpoint.
  * - No EVM `step` listener is ever attached.
+ * - History for JSON-RPC lookups (`src/simulator/rpc/`). Every mined block is sealed after its
+ *   transaction ran: parent hash, state root, transactions/receipts trie roots, logs bloom and gas
+ *   used are filled in, so block and transaction hashes are stable and chained. Blocks,
+ *   transactions and receipts are kept in memory (`getBlock`, `getTransactionByHash`); there is no
+ *   historical state, only the latest. `sendRawTransaction` runs any signed transaction (not only
+ *   dev accounts'), `simulateTx` dry-runs a full transaction (intrinsic gas, refunds and the
+ *   EIP-7623 floor included) from any address in a reverted checkpoint, for eth_call and
+ *   eth_estimateGas.
  */
-import { createBlock, type Block } from '@ethereumjs/block';
+import { createBlock, createBlockHeader, genTransactionsTrieRoot, type Block, type BlockHeader } from '@ethereumjs/block';
 import { createCustomCommon, Mainnet, type Common, type ParamsConfig } from '@ethereumjs/common';
 import type { EVMResult, Log } from '@ethereumjs/evm';
-import { createFeeMarket1559Tx, type FeeMarket1559Tx } from '@ethereumjs/tx';
-import { Address, bytesToHex, createAccount, createAddressFromString, hexToBytes } from '@ethereumjs/util';
-import { createVM, runTx, type RunTxResult, type VM } from '@ethereumjs/vm';
-import { getAddress, isHexString, type Interface } from 'ethers';
+import { createFeeMarket1559Tx, createTxFromRLP, TransactionType, type AccessList, type TypedTransaction } from '@ethereumjs/tx';
+import { Address, bigIntToBytes, bytesToHex, createAccount, createAddressFromString, hexToBytes, setLengthLeft } from '@ethereumjs/util';
+import { createVM, encodeReceipt, runTx, type RunTxResult, type VM } from '@ethereumjs/vm';
+import { Transaction, getAddress, isHexString, type Interface } from 'ethers';
 import { decodeLog, toInterface, type AbiLike, type DecodedLog } from './abi.ts';
 import { devAccounts, type DevAccount } from './accounts.ts';
 import {
@@ -129,6 +137,68 @@ export interface RawCallResult {
   error?: DecodedRevert;
 }
 
+/** A transaction request for `simulateTx` (eth_call / eth_estimateGas semantics). */
+export interface TxRequest {
+  /** Any address (no signature needed); default accounts[0]. */
+  from?: string;
+  /** Omit for a contract creation (`data` is then the initcode). */
+  to?: string;
+  data?: string;
+  value?: bigint;
+  /** Default: min(profile txGasCap, blockGasLimit). Checked against the profile's limits like a transaction. */
+  gasLimit?: bigint;
+  /** EIP-2930 access list (addresses and storage keys, 0x-hex). */
+  accessList?: { address: string; storageKeys: string[] }[];
+}
+
+/** Result of a dry-run transaction (`simulateTx`); nothing of it is kept. */
+export interface SimulateResult {
+  ok: boolean;
+  /** Return data (revert data when reverted; the runtime code for a creation). */
+  returnData: string;
+  /** Gas the transaction would be charged (intrinsic + execution − refund, or the EIP-7623 floor). */
+  gasUsed: bigint;
+  /** EVM execution gas only, before refunds. */
+  executionGas: bigint;
+  /** The refund counter at the end of execution (before the 1/5 cap). */
+  gasRefund: bigint;
+  logs: DecodedLog[];
+  /** Raw ethereumjs exception when not ok: `revert`, `out of gas`, `invalid opcode`, ... */
+  exception?: string;
+  error?: DecodedRevert;
+  /** Checksummed address of the contract a creation would deploy (successful creations only). */
+  contractAddress?: string;
+}
+
+/** A mined transaction as kept for lookups (eth_getTransactionByHash / eth_getTransactionReceipt). */
+export interface MinedTx {
+  tx: TypedTransaction;
+  /** 0x-prefixed lower-case transaction hash. */
+  hash: string;
+  /** Checksummed sender. */
+  from: string;
+  blockNumber: bigint;
+  blockHash: string;
+  /** Index in its block (always 0: one transaction per block). */
+  index: number;
+  receipt: Receipt;
+  /** Price per gas actually paid (base fee + effective priority fee). */
+  effectiveGasPrice: bigint;
+  /** Gas used by the block up to and including this transaction (= gasUsed). */
+  cumulativeGasUsed: bigint;
+  /** 256-byte logs bloom of the transaction, 0x-hex. */
+  logsBloom: string;
+}
+
+/** A sealed block (block 0 is the genesis block, without a transaction). */
+export interface MinedBlock {
+  header: BlockHeader;
+  /** 0x-prefixed block hash (keccak of the RLP header). */
+  hash: string;
+  number: bigint;
+  tx?: MinedTx;
+}
+
 export interface Chain {
   readonly profile: ChainProfile;
   readonly accounts: DevAccount[];
@@ -151,6 +221,20 @@ export interface Chain {
   getNonce(address: string): Promise<bigint>;
   /** Number of the last mined block (0 before any transaction). */
   blockNumber(): bigint;
+  /**
+   * Run a signed, RLP/typed-serialized transaction (legacy, EIP-2930, EIP-1559 or EIP-7702; any
+   * funded sender) in its own block. The profile limits are checked first; a refused transaction
+   * throws TxRejectedError and nothing is mined. A mined revert gives status 0 (no throw).
+   */
+  sendRawTransaction(serializedTx: string): Promise<Receipt>;
+  /** Dry-run a full transaction from any address in a reverted checkpoint (no signature, nonce or balance check). Throws TxRejectedError for requests over the profile's limits or below the intrinsic gas. */
+  simulateTx(req?: TxRequest): Promise<SimulateResult>;
+  /** Storage word at `slot` of `address` (latest state), as 32-byte 0x-hex. */
+  getStorageAt(address: string, slot: bigint): Promise<string>;
+  /** A mined block by number or 0x hash (block 0 = genesis); undefined if unknown. */
+  getBlock(ref: bigint | string): MinedBlock | undefined;
+  /** A mined transaction by hash; undefined if unknown. */
+  getTransactionByHash(hash: string): MinedTx | undefined;
 }
 
 export async function createChain(opts: CreateChainOptions = {}): Promise<Chain> {
@@ -181,7 +265,17 @@ export async function createChain(opts: CreateChainOptions = {}): Promise<Chain>
     await vm.stateManager.putAccount(createAddressFromString(a.address), createAccount({ nonce: 0n, balance }));
   }
   await vm.stateManager.commit();
-  return new SimChain(profile, accounts, vm, common);
+  const genesis = createBlockHeader(
+    {
+      number: 0n,
+      gasLimit: profile.blockGasLimit,
+      timestamp: GENESIS_TIMESTAMP,
+      baseFeePerGas: BASE_FEE,
+      stateRoot: await vm.stateManager.getStateRoot(),
+    },
+    { common, setHardfork: false },
+  );
+  return new SimChain(profile, accounts, vm, common, genesis);
 }
 
 class SimChain implements Chain {
@@ -192,14 +286,20 @@ class SimChain implements Chain {
   private readonly known = new Map<string, Interface>();
   private readonly callGas: bigint;
   private readonly coinbase = createAddressFromString('0x0000000000000000000000000000000000000000');
+  /** Sealed blocks by number (index = block number). */
+  private readonly blocks: MinedBlock[] = [];
+  private readonly blocksByHash = new Map<string, MinedBlock>();
+  private readonly txs = new Map<string, MinedTx>();
 
   constructor(
     readonly profile: ChainProfile,
     readonly accounts: DevAccount[],
     readonly vm: VM,
     private readonly common: Common,
+    genesis: BlockHeader,
   ) {
     this.callGas = maxTxGas(profile);
+    this.addBlock({ header: genesis, hash: bytesToHex(genesis.hash()), number: 0n });
   }
 
   blockNumber(): bigint {
@@ -218,6 +318,32 @@ class SimChain implements Chain {
 
   getNonce(address: string): Promise<bigint> {
     return this.exclusive(async () => (await this.vm.stateManager.getAccount(toAddress(address)))?.nonce ?? 0n);
+  }
+
+  async getStorageAt(address: string, slot: bigint): Promise<string> {
+    if (slot < 0n || slot >= 1n << 256n) throw new Error(`getStorageAt: slot out of range: ${slot}`);
+    const addr = toAddress(address);
+    return this.exclusive(async () => {
+      const v = await this.vm.stateManager.getStorage(addr, setLengthLeft(bigIntToBytes(slot), 32));
+      return bytesToHex(setLengthLeft(v, 32));
+    });
+  }
+
+  // ---------------------------------------------------------------- history
+
+  getBlock(ref: bigint | string): MinedBlock | undefined {
+    if (typeof ref === 'bigint') return ref >= 0n && ref < BigInt(this.blocks.length) ? this.blocks[Number(ref)] : undefined;
+    return this.blocksByHash.get(ref.toLowerCase());
+  }
+
+  getTransactionByHash(hash: string): MinedTx | undefined {
+    return this.txs.get(hash.toLowerCase());
+  }
+
+  private addBlock(b: MinedBlock): void {
+    this.blocks.push(b);
+    this.blocksByHash.set(b.hash, b);
+    if (b.tx) this.txs.set(b.tx.hash, b.tx);
   }
 
   // ---------------------------------------------------------------- transactions
@@ -273,23 +399,28 @@ class SimChain implements Chain {
     return from;
   }
 
-  private async transact(to: Address | undefined, data: string, opts: TxOptions, iface: Interface | undefined): Promise<Receipt> {
+  /** The profile's limits, checked before any transaction (or dry run) is built. */
+  private checkLimits(gasLimit: bigint, initLen: number | undefined): void {
     const p = this.profile;
-    const from = this.sender(opts.from);
-    const gasLimit = opts.gasLimit ?? maxTxGas(p);
     if (p.txGasCap !== null && gasLimit > p.txGasCap) {
       throw new TxRejectedError('GasCapExceeded', `gas limit ${fmtInt(gasLimit)} exceeds the ${p.name} profile's per-transaction cap of ${fmtInt(p.txGasCap)}`);
     }
     if (gasLimit > p.blockGasLimit) {
       throw new TxRejectedError('BlockGasLimitExceeded', `gas limit ${fmtInt(gasLimit)} exceeds the ${p.name} profile's block gas limit of ${fmtInt(p.blockGasLimit)}`);
     }
-    const initLen = (data.length - 2) / 2;
-    if (to === undefined && p.initCodeSizeLimit !== null && initLen > p.initCodeSizeLimit) {
+    if (initLen !== undefined && p.initCodeSizeLimit !== null && initLen > p.initCodeSizeLimit) {
       throw new TxRejectedError('InitCodeSizeExceeded', `initcode of ${fmtInt(initLen)} bytes exceeds the ${p.name} profile's initcode size limit of ${fmtInt(p.initCodeSizeLimit)} bytes (EIP-3860)`);
     }
+  }
+
+  private async transact(to: Address | undefined, data: string, opts: TxOptions, iface: Interface | undefined): Promise<Receipt> {
+    const p = this.profile;
+    const from = this.sender(opts.from);
+    const gasLimit = opts.gasLimit ?? maxTxGas(p);
+    this.checkLimits(gasLimit, to === undefined ? (data.length - 2) / 2 : undefined);
     const fromAddr = createAddressFromString(from.address);
     const nonce = (await this.vm.stateManager.getAccount(fromAddr))?.nonce ?? 0n;
-    let tx: FeeMarket1559Tx;
+    let tx: TypedTransaction;
     try {
       tx = createFeeMarket1559Tx(
         {
@@ -307,6 +438,41 @@ class SimChain implements Chain {
     } catch (e) {
       throw rejected(e);
     }
+    return this.mine(tx, iface);
+  }
+
+  async sendRawTransaction(serializedTx: string): Promise<Receipt> {
+    if (!isHexString(serializedTx) || serializedTx.length <= 2) throw new TxRejectedError('Invalid', 'sendRawTransaction: the transaction must be non-empty 0x-prefixed hex');
+    return this.exclusive(async () => {
+      let tx: TypedTransaction;
+      try {
+        tx = createTxFromRLP(hexToBytes(serializedTx as `0x${string}`), {
+          common: this.common,
+          allowUnlimitedInitCodeSize: this.profile.initCodeSizeLimit === null,
+        });
+      } catch (e) {
+        const r = rejected(e);
+        if (r.reason === 'GasCapExceeded' || r.reason === 'InitCodeSizeExceeded') {
+          // ethereumjs refuses these while decoding; name the profile's limit as for any other transaction.
+          let parsed: Transaction | undefined;
+          try {
+            parsed = Transaction.from(serializedTx);
+          } catch {
+            parsed = undefined;
+          }
+          if (parsed) this.checkLimits(parsed.gasLimit, parsed.to === null ? (parsed.data.length - 2) / 2 : undefined);
+        }
+        throw r;
+      }
+      if (tx.type === TransactionType.BlobEIP4844) throw new TxRejectedError('Invalid', 'transaction rejected: blob (EIP-4844) transactions are not supported by the embedded chain');
+      if (!tx.isSigned()) throw new TxRejectedError('Invalid', 'transaction rejected: the transaction is not signed');
+      this.checkLimits(tx.gasLimit, tx.to === undefined ? tx.data.length : undefined);
+      return this.mine(tx, tx.to ? this.known.get(tx.to.toString()) : undefined);
+    });
+  }
+
+  /** Run a signed transaction in the next block, seal that block and keep it for lookups. */
+  private async mine(tx: TypedTransaction, iface: Interface | undefined): Promise<Receipt> {
     const number = this.number + 1n;
     const block = this.makeBlock(number);
     let r: RunTxResult;
@@ -315,12 +481,54 @@ class SimChain implements Chain {
     } catch (e) {
       throw rejected(e);
     }
+    const receipt = this.toReceipt(r, tx, number, tx.gasLimit, iface);
+    // Seal before advancing the block number, so `getBlock(blockNumber())` always exists.
+    this.addBlock(await this.seal(block, tx, r, receipt));
     this.number = number;
     this.pending = undefined;
-    return this.toReceipt(r, tx, number, gasLimit, iface);
+    return receipt;
   }
 
-  private toReceipt(r: RunTxResult, tx: FeeMarket1559Tx, blockNumber: bigint, gasLimit: bigint, iface: Interface | undefined): Receipt {
+  /** The final header of a mined one-transaction block, and its records. */
+  private async seal(pre: Block, tx: TypedTransaction, r: RunTxResult, receipt: Receipt): Promise<MinedBlock> {
+    const parent = this.blocks[this.blocks.length - 1]!;
+    const h = pre.header;
+    const encodedReceipt = encodeReceipt(r.receipt, tx.type);
+    const header = createBlockHeader(
+      {
+        parentHash: hexToBytes(parent.hash as `0x${string}`),
+        number: h.number,
+        gasLimit: h.gasLimit,
+        timestamp: h.timestamp,
+        baseFeePerGas: h.baseFeePerGas,
+        coinbase: h.coinbase,
+        gasUsed: r.blockGasSpent ?? r.totalGasSpent,
+        stateRoot: await this.vm.stateManager.getStateRoot(),
+        transactionsTrie: await genTransactionsTrieRoot([tx]),
+        // The receipts trie has the same keys (RLP(index)) as the transactions trie.
+        receiptTrie: await genTransactionsTrieRoot([{ serialize: () => encodedReceipt } as unknown as TypedTransaction]),
+        logsBloom: r.bloom.bitvector,
+      },
+      { common: this.common, setHardfork: false },
+    );
+    const blockHash = bytesToHex(header.hash());
+    const baseFee = h.baseFeePerGas ?? BASE_FEE;
+    const mined: MinedTx = {
+      tx,
+      hash: receipt.txHash,
+      from: getAddress(tx.getSenderAddress().toString()),
+      blockNumber: h.number,
+      blockHash,
+      index: 0,
+      receipt,
+      effectiveGasPrice: baseFee + tx.getEffectivePriorityFee(baseFee),
+      cumulativeGasUsed: receipt.gasUsed,
+      logsBloom: bytesToHex(r.bloom.bitvector),
+    };
+    return { header, hash: blockHash, number: h.number, tx: mined };
+  }
+
+  private toReceipt(r: RunTxResult, tx: TypedTransaction, blockNumber: bigint, gasLimit: bigint, iface: Interface | undefined): Receipt {
     const exec = r.execResult;
     const status = ('status' in r.receipt ? r.receipt.status : exec.exceptionError ? 0 : 1) as 0 | 1;
     const returnData = bytesToHex(exec.returnValue);
@@ -453,6 +661,68 @@ class SimChain implements Chain {
       return { ok: false, returnData, gasUsed: exec.executionGasUsed, error: this.decodeFailure(exec, returnData, gasLimit, iface) };
     }
     return { ok: true, returnData, gasUsed: exec.executionGasUsed };
+  }
+
+  async simulateTx(req: TxRequest = {}): Promise<SimulateResult> {
+    const data = req.data ?? '0x';
+    if (!isHexString(data)) throw new Error('simulateTx: data must be 0x-prefixed hex');
+    const to = req.to === undefined ? undefined : toAddress(req.to);
+    const caller = this.callerOf(req.from);
+    const gasLimit = req.gasLimit ?? this.callGas;
+    this.checkLimits(gasLimit, to === undefined ? (data.length - 2) / 2 : undefined);
+    const accessList: AccessList | undefined = req.accessList?.map((e) => ({
+      address: toAddress(e.address).toString(),
+      storageKeys: e.storageKeys.map((k) => bytesToHex(setLengthLeft(hexToBytes(k as `0x${string}`), 32))),
+    }));
+    return this.exclusive(() => this.simulate(caller, to, data, req.value ?? 0n, gasLimit, accessList));
+  }
+
+  /**
+   * A full `runTx` of an unsigned transaction whose sender is overridden (nonce and balance checks
+   * skipped), inside a state checkpoint that is always reverted: intrinsic gas, access list,
+   * refunds and the EIP-7623 floor are charged exactly as for a mined transaction.
+   */
+  private async simulate(caller: Address, to: Address | undefined, data: string, value: bigint, gasLimit: bigint, accessList: AccessList | undefined): Promise<SimulateResult> {
+    const sm = this.vm.stateManager;
+    const nonce = (await sm.getAccount(caller))?.nonce ?? 0n;
+    let tx: TypedTransaction;
+    try {
+      tx = createFeeMarket1559Tx(
+        { chainId: this.profile.chainId, nonce, gasLimit, maxFeePerGas: BASE_FEE, maxPriorityFeePerGas: 0n, to, value, data: hexToBytes(data as `0x${string}`), accessList },
+        { common: this.common, allowUnlimitedInitCodeSize: this.profile.initCodeSizeLimit === null, freeze: false },
+      );
+    } catch (e) {
+      throw rejected(e);
+    }
+    // NOTE: runTx only asks the transaction for its sender; an unsigned, unfrozen tx can name any.
+    (tx as { getSenderAddress: () => Address }).getSenderAddress = () => caller;
+    await sm.checkpoint();
+    let r: RunTxResult;
+    try {
+      r = await runTx(this.vm, { tx, block: this.pendingBlock(), skipNonce: true, skipBalance: true, skipHardForkValidation: true });
+    } catch (e) {
+      throw rejected(e);
+    } finally {
+      await sm.revert();
+    }
+    const exec = r.execResult;
+    const returnData = bytesToHex(exec.returnValue);
+    const iface = to ? this.known.get(to.toString()) : undefined;
+    const result: SimulateResult = {
+      ok: !exec.exceptionError,
+      returnData,
+      gasUsed: r.totalGasSpent,
+      executionGas: exec.executionGasUsed,
+      gasRefund: r.gasRefund,
+      logs: (exec.logs ?? []).map((l) => this.decodeLog(l, iface)),
+    };
+    if (exec.exceptionError) {
+      result.exception = exec.exceptionError.error;
+      result.error = this.decodeFailure(exec, returnData, gasLimit, iface);
+    } else if (r.createdAddress) {
+      result.contractAddress = getAddress(r.createdAddress.toString());
+    }
+    return result;
   }
 
   // ---------------------------------------------------------------- decoding
