@@ -14,3 +14,4 @@ export function reset(): void {
 
 export { saturationCount, resetSaturationCount } from "./tensor/Rounding";
 export * from "./tensor/exports";
+export * from "./layers/exports";

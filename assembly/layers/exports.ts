@@ -1,0 +1,7 @@
+// Layer entry points exported to the host (src/harness/layers/*). Each layer module adds one line.
+// Every entry takes (cfgPtr, cfgLen, wPtr, wLen, xPtr, xLen[, from, to], yPtr) and returns the output
+// length in bytes; see assembly/layers/LayerTypes.ts for the conventions.
+export { denseForward, denseForwardRange } from "./Dense";
+export { activationForward } from "./Activation";
+export { rescalingForward } from "./Rescaling";
+export { inputLayerForward, dropoutForward, flattenForward, reshapeForward } from "./Identity";
