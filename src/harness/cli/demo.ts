@@ -1,26 +1,36 @@
 /**
  * `npm run demo` — the main job on the embedded chain.
  *
- * Runs the numeric core on an embedded ethereumjs chain and in the WebAssembly oracle, on the same
- * inputs, and prints per kernel: gas, gas per multiply-accumulate, and whether the two tiers agree bit
- * for bit. Inputs are deterministic (seeded), so the figures are reproducible.
+ * 1. Imports the committed MNIST MLP (examples/mnist-mlp, tfjs layers format), quantizes it in both
+ *    number modes (int8 calibrated on 200 training digits; Q32.32), and runs the 2,000 held-out digits
+ *    through the float reference (tfjs), the int8 oracle and the q32 oracle: accuracy and top-1 agreement.
+ * 2. Runs held-out digits layer by layer on an embedded ethereumjs chain and checks every layer's output
+ *    bytes against the oracle (bit for bit), with gas per layer and gas per multiply-accumulate.
+ * 3. Runs the tensor kernels (matvec, conv2d, pooling, softmax, nonlinear functions) on the chain and in
+ *    the oracle, with gas and agreement.
+ * Everything is deterministic (fixed data split, seeded inputs).
  */
-import { compileFor, getArtifact } from '../compile.ts';
+import { join } from 'node:path';
+import { getBytes, hexlify } from 'ethers';
+import { compileFor, getArtifact, REPO_ROOT } from '../compile.ts';
+import { loadMnist } from '../data/mnist.ts';
+import { importTfjsLayers } from '../import/index.ts';
 import { conv2dI8Requant, conv2dShapeArg } from '../kernels/conv.ts';
-import { matvecI8Requant, matvecQ } from '../kernels/matvec.ts';
+import { matvecQ } from '../kernels/matvec.ts';
 import { maxPool2dI8, pool2dShapeArg } from '../kernels/pool.ts';
 import { qExp, qGelu, qLog, qSigmoid, qSqrt, qTanh } from '../kernels/qmath.ts';
 import { softmaxQ } from '../kernels/softmax.ts';
+import { harnessArgs, harnessResult, oracleForward } from '../layers/run.ts';
+import { predictFloat } from '../model/tfjs.ts';
 import { loadOracle, type Oracle } from '../oracle.ts';
+import { quantizeTensor } from '../quantize/int8.ts';
+import { quantizeModel, type QuantizedModel } from '../quantize/model.ts';
+import { toQArray } from '../quantize/q.ts';
 import { decodeI8, decodeQ, encodeI8, encodeQ, packPanelsI8 } from '../tensor/pack.ts';
 import { createChain, type Chain } from '../../simulator/index.ts';
 
-interface Row {
-  kernel: string;
-  gas: bigint;
-  macs?: number;
-  exact: boolean;
-}
+/** The solearn design's published figure for its 10×10 MLP (6,270 MACs): 12.27 M gas per inference. */
+const SOLEARN_MLP_GAS_PER_MAC = 12_270_000 / 6_270;
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -34,9 +44,10 @@ function rng(seed: number): () => number {
 }
 const r = rng(2026);
 const i8 = (n: number, lo = -128, hi = 127) => Int8Array.from({ length: n }, () => lo + Math.floor(r() * (hi - lo + 1)));
-const q = (n: number, range = 1) => BigInt64Array.from({ length: n }, () => BigInt(Math.round((r() * 2 - 1) * range * 2 ** 32)));
+const qv = (n: number, range = 1) => BigInt64Array.from({ length: n }, () => BigInt(Math.round((r() * 2 - 1) * range * 2 ** 32)));
 const same = (a: ArrayLike<number | bigint>, b: ArrayLike<number | bigint>) =>
   a.length === b.length && Array.from(a).every((v, i) => BigInt(v) === BigInt(b[i]!));
+const fmt = (n: number | bigint) => n.toLocaleString('en-US');
 
 class Harnesses {
   private readonly cache = new Map<string, { address: string; abi: unknown[] }>();
@@ -49,37 +60,115 @@ class Harnesses {
       h = { address, abi: artifact.abi };
       this.cache.set(name, h);
     }
-    const res = await this.chain.call<unknown[]>(h.address, h.abi, method, args);
-    return res.value;
+    return (await this.chain.call<unknown[]>(h.address, h.abi, method, args)).value;
   }
 }
 
-async function run(oracle: Oracle, h: Harnesses): Promise<Row[]> {
-  const rows: Row[] = [];
+/** Input bytes of a model for one image in its number mode. */
+function encodeInput(m: QuantizedModel, pixels: ArrayLike<number>): Uint8Array {
+  const t = m.inputTransform;
+  const x = t ? Array.from(pixels, (p) => p * t.scale + t.offset) : pixels;
+  if (m.mode === 'int8') return getBytes(encodeI8(quantizeTensor(x, m.input!)));
+  return getBytes(encodeQ(toQArray(x, m.F, 'input')));
+}
 
-  // Dense-sized int8 matvec with per-channel requantization (SWAR kernel, numerics §4.2–§4.3).
-  {
-    const [K, N] = [784, 128];
-    const x = i8(K);
-    const w = i8(K * N, -127, 127);
-    const panels = packPanelsI8(w, K, N);
-    const bias = BigInt64Array.from({ length: N }, () => BigInt(Math.floor((r() - 0.5) * 2 ** 18)));
-    const M = BigInt64Array.from({ length: N }, () => BigInt(2 ** 30 + Math.floor(r() * 2 ** 30)));
-    const shifts = BigInt64Array.from({ length: N }, () => 45n);
-    const [y, gas] = (await h.call('MatVecHarness', 'matvecI8Requant', [encodeI8(x), -3n, panels, Array.from(bias), Array.from(M), Array.from(shifts), 4n, BigInt(K), BigInt(N)])) as [string, bigint];
-    const yo = matvecI8Requant(oracle, x, -3, panels, bias, M, shifts, 4, K, N);
-    rows.push({ kernel: `int8 matvec+requant ${K}→${N}`, gas, macs: K * N, exact: same(decodeI8(y), yo) });
+/** Scores (logits) of the output bytes, as numbers comparable within one mode. */
+function scores(m: QuantizedModel, out: Uint8Array): number[] {
+  return m.mode === 'int8' ? Array.from(decodeI8(out)) : Array.from(decodeQ(out), Number);
+}
+
+const argmax = (v: ArrayLike<number>) => {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
+  return best;
+};
+
+function oracleInfer(o: Oracle, m: QuantizedModel, input: Uint8Array): Uint8Array[] {
+  const outs: Uint8Array[] = [];
+  let x = input;
+  for (const l of m.layers) {
+    x = oracleForward(o, l.op, l.config, l.weights, x);
+    outs.push(x);
   }
-  // q-mode (Q32.32) matvec.
+  return outs;
+}
+
+async function mnistSection(oracle: Oracle, h: Harnesses): Promise<boolean> {
+  const modelPath = join(REPO_ROOT, 'examples', 'mnist-mlp', 'model.json');
+  const ir = importTfjsLayers(modelPath);
+  const data = loadMnist();
+  const test = data.test;
+  console.log(`model ${ir.name} (examples/mnist-mlp): ${ir.layers.map((l) => l.type).join(' → ')}`);
+  console.log(`  ${fmt(ir.params)} parameters, ${fmt(ir.macs)} multiply-accumulates per inference\n`);
+
+  const floatOut = predictFloat(ir, test.images);
+  const floatPred = floatOut.map(argmax);
+  const floatAcc = floatPred.filter((p, i) => p === test.labels[i]).length / test.labels.length;
+
+  const calib = data.train.images.slice(0, 200);
+  const models = [quantizeModel(ir, { mode: 'int8', samples: calib }), quantizeModel(ir, { mode: 'q', F: 32 })];
+  console.log(`held-out accuracy on ${fmt(test.labels.length)} digits (float = tfjs; int8 and q32 = the oracle, which the chain matches bit for bit):`);
+  console.log(`  float32 (tfjs)   ${(floatAcc * 100).toFixed(2)} %`);
+  for (const m of models) {
+    let correct = 0;
+    let agree = 0;
+    for (let i = 0; i < test.images.length; i++) {
+      const outs = oracleInfer(oracle, m, encodeInput(m, test.images[i]!));
+      const p = argmax(scores(m, outs[outs.length - 1]!));
+      if (p === test.labels[i]) correct++;
+      if (p === floatPred[i]) agree++;
+    }
+    const label = m.mode === 'int8' ? `int8 (${m.calibration})` : 'q32 (Q32.32)';
+    console.log(`  ${label.padEnd(16)} ${((correct / test.labels.length) * 100).toFixed(2)} %   top-1 agreement with float ${((agree / test.labels.length) * 100).toFixed(2)} %`);
+  }
+
+  let allExact = true;
+  for (const m of models) {
+    console.log(`\non chain, ${m.mode} mode — digit #0 of the held-out split (label ${test.labels[0]}), layer by layer:`);
+    console.log(`  (folded off chain: ${m.folded.join(', ')}${m.inputTransform ? ` — the client scales pixels by ${m.inputTransform.scale.toPrecision(4)} before quantizing` : ''})`);
+    const input = encodeInput(m, test.images[0]!);
+    const expected = oracleInfer(oracle, m, input);
+    let x = input;
+    let total = 0n;
+    let macs = 0;
+    for (const [i, l] of m.layers.entries()) {
+      const value = await h.call('LayerHarness', l.op.harness, harnessArgs(l.op, l.config, l.weights, x));
+      const { y, gasUsed } = harnessResult(value);
+      const exact = hexlify(y) === hexlify(expected[i]!);
+      allExact &&= exact;
+      const irLayer = ir.layers.find((x) => x.name === l.name)!;
+      const layerMacs = irLayer.type === 'Dense' ? (irLayer.weights.kernel?.data.length ?? 0) : 0;
+      macs += layerMacs;
+      total += gasUsed;
+      const perMac = layerMacs ? `${(Number(gasUsed) / layerMacs).toFixed(2)} gas/MAC` : '';
+      console.log(`  ${l.name.padEnd(14)} ${l.type.padEnd(11)} ${fmt(gasUsed).padStart(11)} gas  ${perMac.padEnd(15)} ${exact ? 'bit-exact' : 'MISMATCH'}`);
+      x = y;
+    }
+    const pred = argmax(scores(m, x));
+    console.log(
+      `  total ${fmt(total)} gas (${(Number(total) / macs).toFixed(2)} gas/MAC; the original design: ~${fmt(Math.round(SOLEARN_MLP_GAS_PER_MAC))} gas/MAC) → predicts ${pred}`,
+    );
+  }
+  return allExact;
+}
+
+interface Row {
+  kernel: string;
+  gas: bigint;
+  macs?: number;
+  exact: boolean;
+}
+
+async function kernelSection(oracle: Oracle, h: Harnesses): Promise<boolean> {
+  const rows: Row[] = [];
   {
     const [K, N] = [256, 64];
-    const x = q(K);
-    const w = q(K * N);
-    const bias = q(N);
+    const x = qv(K);
+    const w = qv(K * N);
+    const bias = qv(N);
     const [y, gas] = (await h.call('MatVecHarness', 'matvecQ', [encodeQ(x), encodeQ(w), encodeQ(bias), BigInt(K), BigInt(N), 32n])) as [string, bigint];
     rows.push({ kernel: `q32 matvec ${K}→${N}`, gas, macs: K * N, exact: same(decodeQ(y), matvecQ(oracle, x, w, bias, K, N, 32)) });
   }
-  // int8 conv2d 3×3, 'same', 16→32 channels on 16×16 (fused requantization).
   {
     const s = { H: 16, W: 16, Cin: 16, Cout: 32, kh: 3, kw: 3, sh: 1, sw: 1, padding: 'same' as const };
     const x = i8(s.H * s.W * s.Cin);
@@ -92,20 +181,17 @@ async function run(oracle: Oracle, h: Harnesses): Promise<Row[]> {
     const yo = conv2dI8Requant(oracle, x, 5, k, bias, s, M, shift, -7);
     rows.push({ kernel: 'int8 conv2d 3×3 16→32 @16×16', gas, macs: s.H * s.W * s.kh * s.kw * s.Cin * s.Cout, exact: same(decodeI8(y), yo) });
   }
-  // int8 max pooling 2×2 stride 2.
   {
     const s = { H: 16, W: 16, C: 32, ph: 2, pw: 2, sh: 2, sw: 2, padding: 'valid' as const };
     const x = i8(s.H * s.W * s.C);
     const [y, gas] = (await h.call('PoolHarness', 'maxPool2dI8', [encodeI8(x), pool2dShapeArg(s)])) as [string, bigint];
     rows.push({ kernel: 'int8 max-pool 2×2/2 @16×16×32', gas, exact: same(decodeI8(y), maxPool2dI8(oracle, x, s)) });
   }
-  // Softmax over 10 logits (max subtraction, numerics §3.2).
   {
-    const x = q(10, 12);
+    const x = qv(10, 12);
     const [y, gas] = (await h.call('SoftmaxHarness', 'softmaxQ', [encodeQ(x), [10n], 0n])) as [string, bigint];
     rows.push({ kernel: 'q32 softmax (10 logits)', gas, exact: same(decodeQ(y), softmaxQ(oracle, x, [10], 0)) });
   }
-  // Scalar nonlinear functions.
   const x0 = -(3n << 31n) + 12345n; // ≈ −1.5
   for (const [name, fn, arg] of [
     ['qExp', qExp, x0],
@@ -118,26 +204,26 @@ async function run(oracle: Oracle, h: Harnesses): Promise<Row[]> {
     const [v, gas] = (await h.call('QMathHarness', name, [arg])) as [bigint, bigint];
     rows.push({ kernel: `q32 ${name}`, gas, exact: v === fn(oracle, arg) });
   }
-  return rows;
+  const w = Math.max(...rows.map((x) => x.kernel.length));
+  console.log(`\nkernels on chain vs the oracle:\n  ${'kernel'.padEnd(w)}  ${'gas'.padStart(11)}  ${'gas/MAC'.padStart(8)}  EVM == oracle`);
+  for (const x of rows) {
+    const perMac = x.macs ? (Number(x.gas) / x.macs).toFixed(2) : '';
+    console.log(`  ${x.kernel.padEnd(w)}  ${fmt(x.gas).padStart(11)}  ${perMac.padStart(8)}  ${x.exact ? 'bit-exact' : 'MISMATCH'}`);
+  }
+  return rows.every((x) => x.exact);
 }
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  console.log('nnchain demo — kernels on an embedded ethereumjs chain vs the WebAssembly oracle\n');
+  console.log('nnchain demo — a real MNIST model and the kernels on an embedded ethereumjs chain, checked against the WebAssembly oracle\n');
   const oracle = await loadOracle();
-  // Harness contracts are test fixtures that inline many kernels; they exceed 24,576 bytes, so they run
-  // on the `unlimited` profile (model contracts target the `ethereum` profile).
+  // Layer and kernel harnesses are test fixtures that inline many kernels and exceed 24,576 bytes, so
+  // they run on the `unlimited` profile; gas figures are the same on any profile.
   const chain = await createChain({ profile: 'unlimited' });
-  const rows = await run(oracle, new Harnesses(chain));
-  const w = Math.max(...rows.map((x) => x.kernel.length));
-  console.log(`${'kernel'.padEnd(w)}  ${'gas'.padStart(11)}  ${'gas/MAC'.padStart(8)}  EVM == oracle`);
-  for (const x of rows) {
-    const perMac = x.macs ? (Number(x.gas) / x.macs).toFixed(2) : '';
-    console.log(`${x.kernel.padEnd(w)}  ${x.gas.toLocaleString('en-US').padStart(11)}  ${perMac.padStart(8)}  ${x.exact ? 'bit-exact' : 'MISMATCH'}`);
-  }
-  const bad = rows.filter((x) => !x.exact);
-  console.log(`\n${rows.length - bad.length}/${rows.length} kernels bit-exact; ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  if (bad.length > 0) process.exit(1);
+  const h = new Harnesses(chain);
+  const ok = (await mnistSection(oracle, h)) && (await kernelSection(oracle, h));
+  console.log(`\n${ok ? 'every on-chain result equals the oracle bit for bit' : 'MISMATCH between the chain and the oracle'}; ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (!ok) process.exit(1);
 }
 
 await main();
