@@ -21,6 +21,8 @@ import { maxPool2dI8, pool2dShapeArg } from '../kernels/pool.ts';
 import { qExp, qGelu, qLog, qSigmoid, qSqrt, qTanh } from '../kernels/qmath.ts';
 import { softmaxQ } from '../kernels/softmax.ts';
 import { harnessArgs, harnessResult, oracleForward } from '../layers/run.ts';
+import { buildModel, denseLayer, deployLayers, deployModel, layerAddresses, modelArtifact } from '../model-chain/index.ts';
+import type { QuantizedDense } from '../layers/dense.ts';
 import { predictFloat } from '../model/tfjs.ts';
 import { loadOracle, type Oracle } from '../oracle.ts';
 import { quantizeTensor } from '../quantize/int8.ts';
@@ -149,7 +151,49 @@ async function mnistSection(oracle: Oracle, h: Harnesses): Promise<boolean> {
       `  total ${fmt(total)} gas (${(Number(total) / macs).toFixed(2)} gas/MAC; the original design: ~${fmt(Math.round(SOLEARN_MLP_GAS_PER_MAC))} gas/MAC) → predicts ${pred}`,
     );
   }
+  allExact &&= await modelSection(oracle, models[0]!, ir.params, ir.macs, test.images[0]!, test.labels[0]!);
   return allExact;
+}
+
+/**
+ * The int8 MLP as a real NNModel on the `ethereum` profile (24,576-byte code limit, 16,777,216 gas per
+ * transaction): shared Dense layer contract, config segment, weight segments, seal, then one inference
+ * as a view call and as a transaction, checked against the oracle.
+ */
+async function modelSection(oracle: Oracle, m: QuantizedModel, params: number, macs: number, pixels: ArrayLike<number>, label: number): Promise<boolean> {
+  const chain = await createChain({ profile: 'ethereum' });
+  const layers = await deployLayers(chain, ['Dense']);
+  const built = buildModel(
+    {
+      mode: m.mode,
+      inputShape: [pixels.length],
+      input: m.mode === 'int8' ? { scale: m.input!.scale, zeroPoint: m.input!.zeroPoint } : { F: m.F },
+      output: m.mode === 'int8' ? { scale: m.output!.scale, zeroPoint: m.output!.zeroPoint } : { F: m.F },
+      layers: m.layers.map((l) => denseLayer({ config: l.config, weights: l.weights } as QuantizedDense, l.name)),
+    },
+    layerAddresses(layers),
+  );
+  const before = chain.blockNumber();
+  const deployed = await deployModel(chain, built);
+  const deployTxs = chain.blockNumber() - before; // one transaction per block on the embedded chain
+  const g = deployed.gas;
+  const deployTotal = g.model + g.configSegment + g.setConfig + g.upload + g.seal;
+  const artifact = modelArtifact();
+  const input = encodeInput(m, pixels);
+  const view = await chain.call<string>(deployed.address, artifact.abi, 'infer', [hexlify(input)]);
+  const expected = oracleInfer(oracle, m, input);
+  const exact = getBytes(view.value).length > 0 && hexlify(view.value) === hexlify(expected[expected.length - 1]!);
+  const tx = await chain.send(deployed.address, artifact.abi, 'classify', [hexlify(input)]);
+  const event = tx.logs.find((l) => l.name === 'Inference');
+  const argmaxOnChain = event ? Number((event.args as Record<string, bigint>)['argmax']) : -1;
+  console.log(`\nthe ${m.mode} model as an NNModel contract on the ethereum profile (Osaka, 16,777,216 gas per transaction):`);
+  console.log(`  contracts: NNModel ${fmt(deployed.codeSize)} bytes, Dense layer ${fmt(layers['Dense']!.codeSize)} bytes (limit 24,576)`);
+  console.log(
+    `  deploy: ${fmt(deployTotal)} gas in ${deployTxs} transactions (model, config segment, setConfig, ${deployed.upload.segmentCount} weight segments with declaration and registration, seal); weights ${fmt(g.upload)} gas = ${(Number(g.upload) / params).toFixed(1)} gas per parameter`,
+  );
+  console.log(`  inference: ${fmt(view.gasUsed)} gas as a view call (${(Number(view.gasUsed) / macs).toFixed(2)} gas/MAC, whole model), ${fmt(tx.gasUsed)} gas as one transaction`);
+  console.log(`  digit labelled ${label}: the Inference event says ${argmaxOnChain}; output bytes ${exact ? 'equal the oracle bit for bit' : 'DIFFER from the oracle'}`);
+  return exact && tx.status === 1;
 }
 
 interface Row {
