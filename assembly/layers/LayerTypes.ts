@@ -110,8 +110,12 @@ export function layerRequireLength(expected: i64, actual: i64): void {
 export function layerCheckDim(d: i64): void {
   if (d == 0) throwInvalidShape(CODE_ZERO_DIM);
 }
+/**
+ * InvalidShape(103) unless 0 ≤ n < 2^31. Callers pass products of two dims < 2^32 computed in i64: a true
+ * product ≥ 2^63 wraps negative, which `n < 0` catches, so the check equals the EVM's uint256 check.
+ */
 export function layerCheckCount(n: i64): void {
-  if (n >= LAYER_COUNT_LIMIT) throwInvalidShape(CODE_TOO_LARGE);
+  if (n < 0 || n >= LAYER_COUNT_LIMIT) throwInvalidShape(CODE_TOO_LARGE);
 }
 /** Element count of `rank` dims at `dims` (int64 entries): zero dims first (102), then running products (103). */
 export function layerCount(dims: usize, rank: i32): i64 {

@@ -12,3 +12,5 @@ export * from './dense.ts';
 export * from './identity.ts';
 export * from './rescaling.ts';
 export * from './quantize.ts';
+export * from './embedding.ts';
+export * from './recurrent.ts';

@@ -1,0 +1,119 @@
+/**
+ * Keras Embedding on chain (twin of contracts/layers/Embedding.sol, assembly/layers/Embedding.ts): the
+ * config struct, the token-id encoding, the weight blobs of both modes and the quantizer.
+ *
+ * - Input: T token ids, each a 4-byte big-endian unsigned integer (`encodeIds`).
+ * - q blob: table [inputDim, outputDim] int64 BE (the output's Q(F)).
+ * - int8 blob: table int8 ‖ (perRow) M uint32 BE ×inputDim ‖ shift u8 ×inputDim. Per-tensor: the table is
+ *   quantized with the output's (scale, zero point) and rows are copied; per-row: row r is symmetric with
+ *   scale s_r and requantized by M[r]/2^shift[r] ≈ s_r/s_out to the output.
+ */
+import { toQArray } from '../quantize/q.ts';
+import { quantizeMultiplier, quantizeTensor, roundHalfAway, type QuantParams } from '../quantize/int8.ts';
+import { QuantizationError } from '../quantize/errors.ts';
+import { encodeQ } from '../tensor/pack.ts';
+import { getBytes } from 'ethers';
+import type { LayerOf } from '../model/ir.ts';
+import type { Schema } from './schema.ts';
+import { Mode, elementBytes, type LayerOp } from './types.ts';
+
+/** `EmbeddingConfig` of Embedding.sol. */
+export interface EmbeddingConfig {
+  mode: number;
+  T: number;
+  inputDim: number;
+  outputDim: number;
+  perRow: boolean;
+  zOut: number;
+}
+
+export const EMBEDDING_CONFIG_SCHEMA: Schema = [
+  ['mode', 'uint8'],
+  ['T', 'uint32'],
+  ['inputDim', 'uint32'],
+  ['outputDim', 'uint32'],
+  ['perRow', 'bool'],
+  ['zOut', 'int8'],
+];
+
+export const EMBEDDING: LayerOp<EmbeddingConfig> = {
+  name: 'Embedding',
+  schema: EMBEDDING_CONFIG_SCHEMA,
+  harness: 'embedding',
+  oracle: 'embeddingForward',
+  outputBytes: (c, range) => Math.max(range ? range[1] - range[0] : c.T, 0) * c.outputDim * elementBytes(c.mode),
+};
+
+/** Token ids → the input tensor (4-byte big-endian unsigned each). */
+export function encodeIds(ids: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(4 * ids.length);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < ids.length; i++) {
+    const v = ids[i]!;
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`token id ${v} at ${i} is not a uint32`);
+    view.setUint32(4 * i, v, false);
+  }
+  return out;
+}
+
+/** int8 blob: table ‖ [M uint32 BE ×V ‖ shift u8 ×V]. */
+export function packEmbeddingI8(table: ArrayLike<number>, V: number, D: number, rows?: { M: ArrayLike<number>; shift: ArrayLike<number> }): Uint8Array {
+  if (table.length !== V * D) throw new RangeError(`Embedding table has ${table.length} values, expected ${V}×${D}`);
+  const out = new Uint8Array(V * D + (rows ? 5 * V : 0));
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < V * D; i++) out[i] = table[i]! & 0xff;
+  if (rows) {
+    for (let r = 0; r < V; r++) {
+      view.setUint32(V * D + 4 * r, rows.M[r]!, false);
+      view.setUint8(V * D + 4 * V + r, rows.shift[r]!);
+    }
+  }
+  return out;
+}
+
+/** q blob: the table as int64 BE. */
+export function packEmbeddingQ(table: ArrayLike<bigint>): Uint8Array {
+  return getBytes(encodeQ(table));
+}
+
+export interface EmbeddingFloat {
+  inputDim: number;
+  outputDim: number;
+  /** [inputDim, outputDim] row-major. */
+  table: ArrayLike<number>;
+}
+
+export function embeddingFromIR(l: LayerOf<'Embedding'>): EmbeddingFloat {
+  const e = l.weights.embeddings;
+  if (!e) throw new QuantizationError(`Embedding ${l.name}: no embeddings weight`);
+  return { inputDim: l.config.inputDim, outputDim: l.config.outputDim, table: e.data };
+}
+
+export type EmbeddingQuantOptions =
+  | { mode: 'q'; T: number; F?: number }
+  | { mode: 'int8'; T: number; output: QuantParams; perRow: boolean };
+
+/** Quantize a float Embedding (docs/layers/recurrent.md "Embedding"). */
+export function quantizeEmbedding(e: EmbeddingFloat, opts: EmbeddingQuantOptions): { config: EmbeddingConfig; weights: Uint8Array } {
+  const V = e.inputDim, D = e.outputDim;
+  const base = { T: opts.T, inputDim: V, outputDim: D };
+  if (opts.mode === 'q') {
+    return { config: { ...base, mode: Mode.Q, perRow: false, zOut: 0 }, weights: packEmbeddingQ(toQArray(e.table, opts.F ?? 32, 'embeddings')) };
+  }
+  const out = opts.output;
+  if (!opts.perRow) {
+    return { config: { ...base, mode: Mode.I8, perRow: false, zOut: out.zeroPoint }, weights: packEmbeddingI8(quantizeTensor(e.table, out), V, D) };
+  }
+  const q = new Int8Array(V * D);
+  const M: number[] = [], shift: number[] = [];
+  for (let r = 0; r < V; r++) {
+    let mx = 0;
+    for (let k = 0; k < D; k++) mx = Math.max(mx, Math.abs(e.table[r * D + k]!));
+    const s = mx > 0 ? mx / 127 : 1;
+    for (let k = 0; k < D; k++) q[r * D + k] = Math.max(-127, Math.min(127, roundHalfAway(e.table[r * D + k]! / s)));
+    const m = quantizeMultiplier(s / out.scale);
+    M.push(m.M);
+    shift.push(m.shift);
+  }
+  return { config: { ...base, mode: Mode.I8, perRow: true, zOut: out.zeroPoint }, weights: packEmbeddingI8(q, V, D, { M, shift }) };
+}
