@@ -5,3 +5,7 @@ export { denseForward, denseForwardRange } from "./Dense";
 export { activationForward } from "./Activation";
 export { rescalingForward } from "./Rescaling";
 export { inputLayerForward, dropoutForward, flattenForward, reshapeForward } from "./Identity";
+export * from "./Embedding";
+export * from "./SimpleRNN";
+export * from "./LSTM";
+export * from "./GRU";
