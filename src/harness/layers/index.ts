@@ -14,3 +14,8 @@ export * from './rescaling.ts';
 export * from './quantize.ts';
 export * from './embedding.ts';
 export * from './recurrent.ts';
+export * from './layerNormalization.ts';
+export * from './add.ts';
+export * from './multiply.ts';
+export * from './concatenate.ts';
+export * from './merge.ts';
