@@ -7,3 +7,4 @@ export * from "./Elementwise";
 export * from "./Conv";
 export * from "./Pool";
 export * from "./Softmax";
+export * from "./DepthwiseConv";

@@ -1,0 +1,14 @@
+// AveragePooling2D — the oracle twin of contracts/layers/AveragePooling2D.sol (docs/layers/conv.md); the implementation is
+// shared with the other poolings in Pooling2D.ts.
+
+import { pooling2dRun } from "./Pooling2D";
+
+/** AveragePooling2D.sol `forward`. Returns the output length in bytes. */
+export function averagePooling2dForward(cfgPtr: usize, cfgLen: i32, wPtr: usize, wLen: i32, xPtr: usize, xLen: i32, yPtr: usize): i32 {
+  return pooling2dRun(cfgPtr, cfgLen, wLen, xPtr, xLen, 0, 0, true, true, yPtr);
+}
+
+/** AveragePooling2D.sol `forwardRange`. */
+export function averagePooling2dForwardRange(cfgPtr: usize, cfgLen: i32, wPtr: usize, wLen: i32, xPtr: usize, xLen: i32, from: i64, to: i64, yPtr: usize): i32 {
+  return pooling2dRun(cfgPtr, cfgLen, wLen, xPtr, xLen, from, to, false, true, yPtr);
+}
