@@ -50,27 +50,4 @@ export class BenchContext {
   }
 }
 
-/** Deterministic pseudo-random numbers (mulberry32) so benchmark inputs never change between runs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function randomI8(n: number, r: () => number, lo = -128, hi = 127): Int8Array {
-  const out = new Int8Array(n);
-  for (let i = 0; i < n; i++) out[i] = lo + Math.floor(r() * (hi - lo + 1));
-  return out;
-}
-
-/** Random q values uniformly in ±range (real units) with F fractional bits. */
-export function randomQ(n: number, r: () => number, range = 1, F = 32): BigInt64Array {
-  const out = new BigInt64Array(n);
-  for (let i = 0; i < n; i++) out[i] = BigInt(Math.round((r() * 2 - 1) * range * 2 ** F));
-  return out;
-}
+export { randomI8, randomQ, rng } from '../src/harness/util/random.ts';

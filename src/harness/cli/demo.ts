@@ -30,23 +30,14 @@ import { quantizeModel, type QuantizedModel } from '../quantize/model.ts';
 import { toQArray } from '../quantize/q.ts';
 import { decodeI8, decodeQ, encodeI8, encodeQ, packPanelsI8 } from '../tensor/pack.ts';
 import { createChain, type Chain } from '../../simulator/index.ts';
+import { randomI8, randomQ, rng } from '../util/random.ts';
 
 /** The solearn design's published figure for its 10×10 MLP (6,270 MACs): 12.27 M gas per inference. */
 const SOLEARN_MLP_GAS_PER_MAC = 12_270_000 / 6_270;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const r = rng(2026);
-const i8 = (n: number, lo = -128, hi = 127) => Int8Array.from({ length: n }, () => lo + Math.floor(r() * (hi - lo + 1)));
-const qv = (n: number, range = 1) => BigInt64Array.from({ length: n }, () => BigInt(Math.round((r() * 2 - 1) * range * 2 ** 32)));
+const i8 = (n: number, lo = -128, hi = 127) => randomI8(n, r, lo, hi);
+const qv = (n: number, range = 1) => randomQ(n, r, range);
 const same = (a: ArrayLike<number | bigint>, b: ArrayLike<number | bigint>) =>
   a.length === b.length && Array.from(a).every((v, i) => BigInt(v) === BigInt(b[i]!));
 const fmt = (n: number | bigint) => n.toLocaleString('en-US');
