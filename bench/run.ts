@@ -19,6 +19,7 @@ import { loadOracle } from '../src/harness/oracle.ts';
 import { createChain } from '../src/simulator/index.ts';
 import { BenchContext, type BenchRow } from './context.ts';
 import { tensorCases } from './cases/tensor.ts';
+import { layerCases } from './cases/layers.ts';
 import { oracleThroughput } from './cases/oracle.ts';
 
 export interface Baseline {
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   const t0 = performance.now();
   await tensorCases(ctx, (r) => rows.push(r));
+  await layerCases(ctx, (r) => rows.push(r));
   const evmSeconds = ctx.evmSeconds;
   const through = oracleThroughput(oracle);
 
@@ -56,6 +58,14 @@ async function main(): Promise<void> {
     matvecQ32GasPerMac: perMac(rows, 'matvecQ 784x128'),
     conv2dInt8GasPerMac: perMac(rows, 'conv2dI8 16x16x16 3x3 ->32 same'),
     conv2dQ32GasPerMac: perMac(rows, 'conv2dQ 8x8x8 3x3 ->16 same'),
+    denseInt8GasPerMac: perMac(rows, 'Dense int8 784->128 relu'),
+    denseQ32GasPerMac: perMac(rows, 'Dense q 784->128 relu'),
+    conv2dLayerInt8GasPerMac: perMac(rows, 'Conv2D int8 16x16x16 3x3 ->32 same relu'),
+    conv2dLayerQ32GasPerMac: perMac(rows, 'Conv2D q 16x16x16 3x3 ->32 same relu'),
+    depthwiseInt8GasPerMac: perMac(rows, 'DepthwiseConv2D int8 16x16x32 3x3 same relu6'),
+    depthwiseQ32GasPerMac: perMac(rows, 'DepthwiseConv2D q 16x16x32 3x3 same relu6'),
+    lstmInt8GasPerMacPerStep: perMac(rows, 'LSTM int8 K=64 U=128 per step'),
+    lstmQ32GasPerMacPerStep: perMac(rows, 'LSTM q K=64 U=128 per step'),
     oracleMacPerSec: Math.round(through.int8MacPerSec),
     oracleQ32MacPerSec: Math.round(through.q32MacPerSec),
     simulatorMgasPerSec: Number((ctx.evmGas / 1e6 / evmSeconds).toFixed(2)),
@@ -64,7 +74,8 @@ async function main(): Promise<void> {
   const baseline: Baseline | undefined = existsSync(BASELINE) ? (JSON.parse(readFileSync(BASELINE, 'utf8')) as Baseline) : undefined;
 
   // ---- table
-  const head = `${pad('benchmark', 38)} ${pad('gas', 12, true)} ${pad('units', 9, true)} ${pad('gas/unit', 10, true)}  unit     ${pad('vs baseline', 12, true)}`;
+  const idWidth = Math.max(38, ...rows.map((r) => r.id.length));
+  const head = `${pad('benchmark', idWidth)} ${pad('gas', 12, true)} ${pad('units', 9, true)} ${pad('gas/unit', 10, true)}  unit     ${pad('vs baseline', 12, true)}`;
   console.log(head);
   console.log('-'.repeat(head.length));
   const regressions: string[] = [];
@@ -77,7 +88,7 @@ async function main(): Promise<void> {
       if (d > TOLERANCE) regressions.push(`${r.id}: ${fmt(base)} → ${fmt(r.gas)} gas (${delta})`);
     }
     console.log(
-      `${pad(r.id, 38)} ${pad(fmt(r.gas), 12, true)} ${pad(fmt(r.units), 9, true)} ${pad(fmt(r.gas / r.units, 2), 10, true)}  ${pad(r.unit, 7)}  ${pad(delta, 12, true)}`,
+      `${pad(r.id, idWidth)} ${pad(fmt(r.gas), 12, true)} ${pad(fmt(r.units), 9, true)} ${pad(fmt(r.gas / r.units, 2), 10, true)}  ${pad(r.unit, 7)}  ${pad(delta, 12, true)}`,
     );
   }
   console.log('');
