@@ -18,19 +18,6 @@ export const EXP_MIN = -32n << 32n;
 /** 22.0 in Q32.32: above it qExp saturates to INT64_MAX. */
 export const EXP_MAX = 22n << 32n;
 
-/** A real number to Q(63−F).F, rounded half away from zero and saturated (for inputs and tests; not exact beyond 2^53). */
-export function toQ(x: number, F = Q_F): bigint {
-  if (!Number.isFinite(x)) throw new RangeError(`toQ: ${x} is not finite`);
-  const scaled = x * 2 ** F;
-  const r = BigInt(Math.sign(scaled) * Math.floor(Math.abs(scaled) + 0.5));
-  return r < INT64_MIN ? INT64_MIN : r > INT64_MAX ? INT64_MAX : r;
-}
-
-/** A Q(63−F).F value to the nearest float64. */
-export function fromQ(v: bigint, F = Q_F): number {
-  return Number(v) / 2 ** F;
-}
-
 // §3.1 linear ops
 
 export const qAdd = (oracle: Oracle, a: bigint, b: bigint): bigint => oracle.call<bigint>('qAdd', a, b);
