@@ -14,9 +14,6 @@ import {
   throwDivisionByZero, throwLogOfNonPositive, throwSqrtOfNegative, throwValueOutOfRange,
 } from "./Errors";
 
-// The host (tests) compares the EVM's Rounding.sat64/sat8 with these; exports.ts re-exports only three
-// Rounding functions, so they are re-exported here (re-exporting one binding twice is harmless).
-export { sat8, sat64From128 } from "./Rounding";
 
 // ---------------------------------------------------------------------------------------------------
 // Constants of numerics §3.2 (exact bit patterns; the human value beside).
