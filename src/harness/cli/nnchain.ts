@@ -1,68 +1,25 @@
 /**
- * The `nnchain` command line. Each command is a thin shell over a library function; user mistakes
+ * The `nnchain` command line. Each command lives in `commands/<name>.ts` (`register(program)`) and is a
+ * thin shell over a library function; user mistakes (`UserError`, and the library's input errors)
  * print one clear line and exit non-zero, without a stack trace.
  */
-import { Command, InvalidArgumentError } from 'commander';
-import { getProfile, PROFILES } from '../../simulator/profiles.ts';
-import { startRpcServer } from '../../simulator/rpc/index.ts';
-import { compileContracts } from '../compile.ts';
-
-class UserError extends Error {}
-
-function intArg(name: string, min: number, max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}]`);
-    return n;
-  };
-}
+import { Command } from 'commander';
+import { register as registerCompile } from './commands/compile.ts';
+import { register as registerNode } from './commands/node.ts';
+import { isUserFacing } from './userFacing.ts';
 
 const program = new Command()
   .name('nnchain')
   .description('On-chain neural networks for EVM chains: embedded chain, bit-exact oracle, gas and feasibility.')
   .showHelpAfterError();
 
-program
-  .command('node')
-  .description('serve the embedded chain over Ethereum JSON-RPC on 127.0.0.1')
-  .option('-p, --port <port>', 'TCP port (0 = any free port)', intArg('port', 0, 65535), 8545)
-  .option('--profile <name>', `chain profile (${Object.keys(PROFILES).join(', ')})`, 'ethereum')
-  .option('--accounts <n>', 'number of funded dev accounts', intArg('accounts', 1, 100), 10)
-  .action(async (opts: { port: number; profile: string; accounts: number }) => {
-    let profile;
-    try {
-      profile = getProfile(opts.profile);
-    } catch (e) {
-      throw new UserError((e as Error).message);
-    }
-    const server = await startRpcServer({ profile, port: opts.port, accounts: opts.accounts });
-    const cap = profile.txGasCap === null ? 'none' : profile.txGasCap.toLocaleString('en-US');
-    console.log(`nnchain node (${profile.name}: chain id ${profile.chainId}, per-transaction gas cap ${cap})`);
-    console.log(`JSON-RPC at ${server.url}`);
-    console.log('Dev accounts (well-known test keys: never use them on a real chain):');
-    server.chain.accounts.forEach((a, i) => console.log(`  #${i} ${a.address}`));
-    const stop = async () => {
-      await server.close();
-      process.exit(0);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-
-program
-  .command('compile')
-  .description('compile contracts/ with solc (cached by content hash)')
-  .option('--force', 'ignore the cache')
-  .action((opts: { force?: boolean }) => {
-    const out = compileContracts({ force: opts.force });
-    console.log(`solc ${out.solcVersion}: ${Object.keys(out.contracts).length} contracts (${out.hash})`);
-  });
+for (const register of [registerNode, registerCompile]) register(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof UserError) {
-    console.error(`nnchain: ${e.message}`);
+  if (isUserFacing(e)) {
+    console.error(`nnchain: ${(e as Error).message}`);
     process.exit(2);
   }
   throw e;

@@ -18,6 +18,7 @@ import { encodeAbi } from '../layers/schema.ts';
 import { elementBytes, modeCode, type LayerOp, type ModeName } from '../layers/types.ts';
 import { DENSE, type QuantizedDense } from '../layers/dense.ts';
 import { SEGMENT_MAX_DATA } from '../storage/index.ts';
+import type { QuantizedModel } from '../quantize/model.ts';
 
 export const MODEL_CONFIG_VERSION = 1;
 
@@ -126,6 +127,11 @@ export interface ModelSpec {
   mode: ModeName;
   /** Per-sample input shape. */
   inputShape: number[];
+  /**
+   * Bytes per input element when they differ from the mode's element size: 4 for token ids (a leading
+   * Embedding takes 4-byte big-endian ids in both modes). Default: the mode's element bytes.
+   */
+  inputElementBytes?: number;
   input?: IOQuant;
   output?: IOQuant;
   layers: LayerSpec[];
@@ -151,8 +157,8 @@ export class ModelConfigError extends Error {
 
 const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-function tensorSpec(mode: ModeName, shape: number[], q: IOQuant | undefined): TensorSpec {
-  const eb = elementBytes(modeCode(mode));
+function tensorSpec(mode: ModeName, shape: number[], q: IOQuant | undefined, elemBytes?: number): TensorSpec {
+  const eb = elemBytes ?? elementBytes(modeCode(mode));
   if (mode === 'q') return { shape, length: count(shape) * eb, scaleQ32: 0n, zeroPoint: 0, F: q?.F ?? 32 };
   const scale = q?.scale ?? 1;
   return { shape, length: count(shape) * eb, scaleQ32: BigInt(Math.round(scale * 2 ** 32)), zeroPoint: q?.zeroPoint ?? 0, F: 0 };
@@ -196,7 +202,7 @@ export function buildModel(spec: ModelSpec, layers: Readonly<Record<string, stri
   const config: ModelConfigData = {
     version: MODEL_CONFIG_VERSION,
     mode: modeCode(spec.mode),
-    input: tensorSpec(spec.mode, spec.inputShape, spec.input),
+    input: tensorSpec(spec.mode, spec.inputShape, spec.input, spec.inputElementBytes),
     output: tensorSpec(spec.mode, last.outputShape, spec.output),
     weightsLength: weights.length,
     nodes,
@@ -210,4 +216,22 @@ export function buildModel(spec: ModelSpec, layers: Readonly<Record<string, stri
 export function denseLayer(q: QuantizedDense, name?: string): LayerSpec {
   const { rows, N } = q.config;
   return { kind: 'Dense', op: DENSE, config: q.config, weights: q.weights, outputShape: rows === 1 ? [N] : [rows, N], name };
+}
+
+/** A LayerSpec from any layer-tier quantizer output: the kind (the layer contract's key) is the op's name. */
+export function layerSpec(l: { op: LayerOp<unknown>; config: unknown; weights: Uint8Array; outputShape: number[]; name?: string; inputs?: number[] }): LayerSpec {
+  return { kind: l.op.name, op: l.op, config: l.config, weights: l.weights, outputShape: l.outputShape, inputs: l.inputs, name: l.name };
+}
+
+/** The ModelSpec of a quantized sequential model (`quantizeModel`): one node per on-chain layer. */
+export function quantizedModelSpec(qm: QuantizedModel): ModelSpec {
+  const tokens = qm.layers[0]?.type === 'Embedding';
+  return {
+    mode: qm.mode,
+    inputShape: qm.inputShape,
+    inputElementBytes: tokens ? 4 : undefined,
+    input: qm.mode === 'int8' && !tokens ? { scale: qm.input!.scale, zeroPoint: qm.input!.zeroPoint } : { F: qm.F },
+    output: qm.mode === 'int8' ? { scale: qm.output!.scale, zeroPoint: qm.output!.zeroPoint } : { F: qm.F },
+    layers: qm.layers.map((l) => layerSpec(l)),
+  };
 }

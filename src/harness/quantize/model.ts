@@ -34,6 +34,8 @@ export interface QuantizedModel {
   input?: QuantParams;
   /** Output quantization of int8 mode (the last layer's output). */
   output?: QuantParams;
+  /** Per-sample shape of the on-chain input (the first on-chain layer's input). */
+  inputShape: number[];
   /** The on-chain layers in order, with the IR layer each came from. */
   layers: (QuantizedLayer & { name: string; type: string; outputShape: number[] })[];
   /** How the int8 ranges were obtained (reports state it). */
@@ -79,6 +81,12 @@ function assertSequential(ir: ModelIR): void {
     if (l.inputs.length !== expected.length || l.inputs.some((n, j) => n !== expected[j]))
       throw new QuantizationError(`layer ${l.name}: graph (non-sequential) models are not supported by the quantizer yet`);
   });
+}
+
+/** Input shape of the first layer that runs on chain. */
+function inputShapeOf(ir: ModelIR, keep: boolean[]): number[] {
+  const first = ir.layers.find((_, i) => keep[i])!;
+  return first.inputShape[0] ?? ir.inputShape;
 }
 
 const widen = (r: [number, number], a: ArrayLike<number>): void => {
@@ -128,7 +136,8 @@ export function quantizeModel(ir: ModelIR, opts: { mode: ModeName; F?: number; s
   const folded = ir.layers.filter((_, i) => !keep[i]).map((l) => l.name);
   if (opts.mode === 'q') {
     const layers = ir.layers.filter((_, i) => keep[i]).map((l) => base(l, quantizeLayer(l, { mode: 'q', F })));
-    return { mode: 'q', F, inputTransform, folded, layers, calibration: 'none (q mode)' };
+    if (layers.length === 0) throw new QuantizationError('the model has no layer that runs on chain');
+    return { mode: 'q', F, inputTransform, folded, inputShape: inputShapeOf(ir, keep), layers, calibration: 'none (q mode)' };
   }
   const samples = opts.samples ?? [];
   const ranges = calibrate(ir, samples);
@@ -146,6 +155,7 @@ export function quantizeModel(ir: ModelIR, opts: { mode: ModeName; F?: number; s
     F,
     inputTransform,
     folded,
+    inputShape: inputShapeOf(ir, keep),
     input: activationParams(...kept[0]!.r.input),
     output: activationParams(...kept[kept.length - 1]!.r.output),
     layers,
