@@ -7,3 +7,4 @@ export * from './config.ts';
 export * from './deploy.ts';
 export * from './oracle.ts';
 export * from './plan.ts';
+export * from './pipeline.ts';
