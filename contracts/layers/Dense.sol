@@ -193,47 +193,12 @@ library Dense {
             uint256 rowBytes = uint256(c.N) * 8;
             uint256 bp = wp + K * rowBytes;
             for (uint256 o = from; o < to; o += 4) {
-                (int256 a0, int256 a1, int256 a2, int256 a3) = _dot4Q(xp, wp + o * 8, K, rowBytes);
+                (int256 a0, int256 a1, int256 a2, int256 a3) = MatVec.dot4Q(xp, wp + o * 8, K, rowBytes);
                 uint256 p = yp + (o - from) * 8;
                 _finishQ(a0, o, to, F, bp, p);
                 _finishQ(a1, o + 1, to, F, bp, p + 8);
                 _finishQ(a2, o + 2, to, F, bp, p + 16);
                 _finishQ(a3, o + 3, to, F, bp, p + 24);
-            }
-        }
-    }
-
-    /// @notice `a_k = Σ_i x[i]·W[i][o + k]` for k = 0..3 (`wp` → `W[0][o]`, rows `rowBytes` apart).
-    /// @dev Copy of MatVec.sol `_dot4Q` (private there). Exact: |x·w| ≤ 2^126, < 2^61 terms.
-    function _dot4Q(uint256 xp, uint256 wp, uint256 K, uint256 rowBytes)
-        private
-        pure
-        returns (int256 a0, int256 a1, int256 a2, int256 a3)
-    {
-        /// @solidity memory-safe-assembly
-        assembly {
-            // NOTE: `K` becomes the end of x (a new variable would not fit the stack).
-            K := add(xp, shl(3, K))
-            for {} lt(add(xp, 8), K) {} {
-                let x0 := sar(192, mload(xp)) // Equivalent to: int64(x[i])
-                let x1 := sar(192, mload(add(xp, 8))) // int64(x[i + 1])
-                let w0 := mload(wp) // W[i][o .. o+3]
-                let w1 := mload(add(wp, rowBytes)) // W[i+1][o .. o+3]
-                // Equivalent to: a_k += x0·int64(W[i][o+k]) + x1·int64(W[i+1][o+k])
-                a0 := add(a0, add(mul(x0, sar(192, w0)), mul(x1, sar(192, w1))))
-                a1 := add(a1, add(mul(x0, sar(192, shl(64, w0))), mul(x1, sar(192, shl(64, w1)))))
-                a2 := add(a2, add(mul(x0, sar(192, shl(128, w0))), mul(x1, sar(192, shl(128, w1)))))
-                a3 := add(a3, add(mul(x0, signextend(7, w0)), mul(x1, signextend(7, w1))))
-                wp := add(wp, shl(1, rowBytes))
-                xp := add(xp, 16)
-            }
-            if lt(xp, K) {
-                let x0 := sar(192, mload(xp))
-                let w0 := mload(wp)
-                a0 := add(a0, mul(x0, sar(192, w0)))
-                a1 := add(a1, mul(x0, sar(192, shl(64, w0))))
-                a2 := add(a2, mul(x0, sar(192, shl(128, w0))))
-                a3 := add(a3, mul(x0, signextend(7, w0)))
             }
         }
     }

@@ -80,7 +80,7 @@ struct RnnScratch {
 ///         - int8 hidden output: `requantize(hQ, hM, hShift, zH)` (numerics §4.3/§4.4 `quantizeQ`).
 /// @dev All intermediate sums are exact int256 (|products| < 2^127, a few terms); every `sat64` the
 ///      definitions name is applied where named, nowhere else. The fast path works in passes over
-///      int256 scratch words per step: the linear part (q: `_dot4Q` four columns per pass, then
+///      int256 scratch words per step: the linear part (q: `MatVec.dot4Q` four columns per pass, then
 ///      `_rescaleQ`; int8: `MatVec.matvecI8Raw` twice, then the fused `_dequantSum`), the gate activations
 ///      over whole gate blocks (`_actWords`: sigmoid/tanh at F = 32 call QMath directly, every other kind
 ///      `Activation.actQ`), then one assembly loop for the state update and one for the h stores. Its
@@ -386,7 +386,7 @@ library Recurrent {
 
     /// @notice `acc[j] (+)= Σ_{i<rows} x[i]·M[i][j]` for j < n (int256 words at `acc`), x: q elements at
     ///         `xp`, M: q elements row-major with rows `rowBytes` apart, `mp` → M[0][0]. Exact.
-    /// @dev Four columns per pass share each 32-byte load (`_dot4Q`). Loads of the columns past n read
+    /// @dev Four columns per pass share each 32-byte load (`MatVec.dot4Q`). Loads of the columns past n read
     ///      further memory; their sums are discarded.
     function _accQ(uint256 xp, uint256 mp, uint256 rows, uint256 rowBytes, uint256 n, uint256 acc, bool addTo)
         private
@@ -395,7 +395,7 @@ library Recurrent {
         unchecked {
             // j < n ≤ GU: every pointer stays inside the checked blob and the scratch.
             for (uint256 j = 0; j < n; j += 4) {
-                (int256 a0, int256 a1, int256 a2, int256 a3) = _dot4Q(xp, mp + j * 8, rows, rowBytes);
+                (int256 a0, int256 a1, int256 a2, int256 a3) = MatVec.dot4Q(xp, mp + j * 8, rows, rowBytes);
                 uint256 p = acc + j * 32;
                 uint256 left = n - j;
                 _put(p, a0, addTo);
@@ -412,41 +412,6 @@ library Recurrent {
         assembly {
             if addTo { v := add(v, mload(p)) }
             mstore(p, v)
-        }
-    }
-
-    /// @notice `a_k = Σ_i x[i]·M[i][o + k]` for k = 0..3 (`wp` → M[0][o], rows `rowBytes` apart).
-    /// @dev Copy of MatVec.sol `_dot4Q` (private there). Exact: |x·w| ≤ 2^126, < 2^61 terms.
-    function _dot4Q(uint256 xp, uint256 wp, uint256 K, uint256 rowBytes)
-        private
-        pure
-        returns (int256 a0, int256 a1, int256 a2, int256 a3)
-    {
-        /// @solidity memory-safe-assembly
-        assembly {
-            // NOTE: `K` becomes the end of x (a new variable would not fit the stack).
-            K := add(xp, shl(3, K))
-            for {} lt(add(xp, 8), K) {} {
-                let x0 := sar(192, mload(xp)) // Equivalent to: int64(x[i])
-                let x1 := sar(192, mload(add(xp, 8))) // int64(x[i + 1])
-                let w0 := mload(wp) // M[i][o .. o+3]
-                let w1 := mload(add(wp, rowBytes)) // M[i+1][o .. o+3]
-                // Equivalent to: a_k += x0·int64(M[i][o+k]) + x1·int64(M[i+1][o+k])
-                a0 := add(a0, add(mul(x0, sar(192, w0)), mul(x1, sar(192, w1))))
-                a1 := add(a1, add(mul(x0, sar(192, shl(64, w0))), mul(x1, sar(192, shl(64, w1)))))
-                a2 := add(a2, add(mul(x0, sar(192, shl(128, w0))), mul(x1, sar(192, shl(128, w1)))))
-                a3 := add(a3, add(mul(x0, signextend(7, w0)), mul(x1, signextend(7, w1))))
-                wp := add(wp, shl(1, rowBytes))
-                xp := add(xp, 16)
-            }
-            if lt(xp, K) {
-                let x0 := sar(192, mload(xp))
-                let w0 := mload(wp)
-                a0 := add(a0, mul(x0, sar(192, w0)))
-                a1 := add(a1, mul(x0, sar(192, shl(64, w0))))
-                a2 := add(a2, mul(x0, sar(192, shl(128, w0))))
-                a3 := add(a3, mul(x0, signextend(7, w0)))
-            }
         }
     }
 

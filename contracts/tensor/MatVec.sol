@@ -151,7 +151,7 @@ library MatVec {
             // All pointer arithmetic stays inside buffers whose sizes were checked by the caller.
             uint256 rowBytes = N * 8;
             for (uint256 o = 0; o < N; o += 4) {
-                (int256 a0, int256 a1, int256 a2, int256 a3) = _dot4Q(xp, wp + o * 8, K, rowBytes);
+                (int256 a0, int256 a1, int256 a2, int256 a3) = dot4Q(xp, wp + o * 8, K, rowBytes);
                 _finishQ(a0, o, N, F, bp, yp);
                 _finishQ(a1, o + 1, N, F, bp, yp);
                 _finishQ(a2, o + 2, N, F, bp, yp);
@@ -160,13 +160,13 @@ library MatVec {
         }
     }
 
-    /// @notice Four dot products at once: `a_k = Σ_i x[i]·W[i][o + k]` for k = 0..3, where `wp`
+    /// @notice Four dot products at once (shared by Dense and Recurrent's q paths): `a_k = Σ_i x[i]·W[i][o + k]` for k = 0..3, where `wp`
     ///         points at `W[0][o]` and rows are `rowBytes` apart.
     /// @dev One mload fetches `W[i][o..o+3]` (columns past N read the next row or bytes after the buffer:
     ///      their sums are discarded). Two rows per iteration, their products summed before the
     ///      accumulator update. Exact: |x·w| ≤ 2^126 and fewer than 2^61 terms, so int256 cannot wrap.
-    function _dot4Q(uint256 xp, uint256 wp, uint256 K, uint256 rowBytes)
-        private
+    function dot4Q(uint256 xp, uint256 wp, uint256 K, uint256 rowBytes)
+        internal
         pure
         returns (int256 a0, int256 a1, int256 a2, int256 a3)
     {
