@@ -57,8 +57,12 @@ contract NNModel is WeightStore {
     error SplitInProgress(uint256 node, uint256 done, uint256 units);
     /// @notice `stepRange(from, to)` must continue at `done` with `from < to ≤ units`.
     error RangeInvalid(uint256 from, uint256 to, uint256 done, uint256 units);
-    /// @notice Sessions need a sequential graph (every node reads only the previous node).
+    /// @notice `step` / `stepRange` take one tensor: a graph model (a node reading other than the
+    ///         previous node) steps with `stepGraph` / `stepRangeGraph`.
     error GraphSessionsUnsupported();
+    /// @notice `stepGraph` / `stepRangeGraph` got `actual` live tensors where the session holds `expected`
+    ///         (plus one, the split node's full output, right after a split).
+    error LiveSetMismatch(uint256 expected, uint256 actual);
     /// @notice Ether sent to an unbound model (there is no fee to pay).
     error UnexpectedPayment(uint256 value);
 
@@ -215,11 +219,11 @@ contract NNModel is WeightStore {
 
     // ------------------------------------------------------------------ sessions
 
-    /// @notice Start a multi-transaction inference of `input` (sealed, sequential models): commits
-    ///         `keccak256(input)` as the tensor of node 0 and pays the inference fee like `classify`.
+    /// @notice Start a multi-transaction inference of `input` (sealed models): commits
+    ///         `keccak256(input)` as the tensor of node 0 (the live set before node 1 is the input alone,
+    ///         in any graph) and pays the inference fee like `classify`.
     function startSession(bytes calldata input) external payable whenSealed returns (uint256 id) {
         ConfigMeta memory m = _meta;
-        if (!m.sequential) revert GraphSessionsUnsupported();
         if (input.length != m.inputLength) revert InputLengthMismatch(m.inputLength, input.length);
         id = ++_sessionCount;
         bytes32 h = keccak256(input);
@@ -235,22 +239,13 @@ contract NNModel is WeightStore {
     ///         (an `eth_call` of the same step gives the client the tensor for the next transaction).
     ///         Reaching the last node emits `SessionResult`.
     function step(uint256 id, bytes calldata tensor, uint256 toNode) external whenSealed returns (bytes memory out) {
+        if (!_meta.sequential) revert GraphSessionsUnsupported();
         Session memory s = _openSession(id);
         ModelConfig memory c = _loadConfig();
         uint256 n = c.nodes.length;
         uint256 from = s.next;
         if (s.unitsDone != 0) {
-            Node memory nd = c.nodes[from - 1];
-            (uint256 outer, uint256 u, uint256 unitBytes) = ILayer(nd.layer).rangeLayout(nd.config);
-            if (s.unitsDone != u) revert SplitInProgress(from, s.unitsDone, u);
-            if (tensor.length != nd.outputLength || outer * u * unitBytes != tensor.length) {
-                revert OutputLengthMismatch(from, nd.outputLength, tensor.length);
-            }
-            bytes32 fold = _foldChunks(id, tensor, s.chunks, outer, u, unitBytes);
-            if (fold != s.fold) revert CommitmentMismatch(s.fold, fold);
-            s.unitsDone = 0;
-            s.chunks = 0;
-            s.fold = bytes32(0);
+            _checkSplit(id, s, c.nodes[from - 1], from, tensor);
             from += 1;
         } else {
             bytes32 h = keccak256(tensor);
@@ -280,11 +275,142 @@ contract NNModel is WeightStore {
     ///         `fold = keccak256(abi.encode(fold, from, to, keccak256(chunk)))` and records `to`. Returns
     ///         the chunk (row-major `[outer][to − from][unitBytes]`, see `ILayer.rangeLayout`).
     function stepRange(uint256 id, bytes calldata tensor, uint256 from, uint256 to) external whenSealed returns (bytes memory chunk) {
+        if (!_meta.sequential) revert GraphSessionsUnsupported();
         Session memory s = _openSession(id);
         bytes32 h = keccak256(tensor);
         if (h != s.commitment) revert CommitmentMismatch(s.commitment, h);
+        bytes[] memory inputs = new bytes[](1);
+        inputs[0] = tensor;
+        chunk = _computeRange(_loadConfig().nodes[s.next - 1], s.next, s.unitsDone, inputs, from, to);
+        _recordRange(id, s, chunk, from, to);
+    }
+
+    /// @notice `step` for any graph (docs/model-contract.md "Graph sessions"). `live` = the tensors of
+    ///         `liveIds(next)` (ascending node ids: the earlier nodes still read by a node ≥ next), whose
+    ///         hash (`keccak256(t)` for one tensor, else `keccak256(abi.encode(live))`) must equal the
+    ///         commitment; right after the last range of a split node `next`, `live` also carries that
+    ///         node's full output as its last entry (checked chunk by chunk against the fold). Runs nodes
+    ///         [next, toNode) and commits the hash of the tensors of `liveIds(toNode)` (at the end: the
+    ///         output alone). Returns those tensors. On a sequential graph `liveIds(p) = [p − 1]`, so this
+    ///         is `step` with `live = [tensor]` (after a split: `[input, full output]`).
+    function stepGraph(uint256 id, bytes[] calldata live, uint256 toNode) external whenSealed returns (bytes[] memory next) {
+        Session memory s = _openSession(id);
+        ModelConfig memory c = _loadConfig();
+        uint256 n = c.nodes.length;
+        (bytes[] memory t, uint256 from) = _openLive(id, s, c, live, toNode);
+        if (toNode < from || toNode > n + 1) revert NodeRangeInvalid(from, toNode, n);
+        if (toNode > from) {
+            (address[] memory segs, uint256 stride) = _weightSegments();
+            for (uint256 node = from; node < toNode; ++node) t[node] = _runNode(c, segs, stride, node, _gather(c, t, node));
+        }
+        uint256[] memory ids = _liveIds(c, toNode);
+        next = new bytes[](ids.length);
+        for (uint256 i; i < ids.length; ++i) next[i] = t[ids[i]];
+        s.next = uint32(toNode);
+        s.commitment = _liveHash(t, ids);
+        _sessions[id] = s;
+        emit SessionStep(id, from, toNode, s.commitment);
+        if (toNode == n + 1) emit SessionResult(id, s.commitment, ModelConfigLib.argmax(t[n], c.mode), t[n]);
+    }
+
+    /// @dev `stepGraph`'s checks: the live set against the commitment (and after a split, the full
+    ///      output against the fold). Returns the tensor table (size max(toNode, next + 1)) holding the
+    ///      live tensors (and the split node's output) and the first node still to run.
+    function _openLive(uint256 id, Session memory s, ModelConfig memory c, bytes[] calldata live, uint256 toNode)
+        private
+        view
+        returns (bytes[] memory t, uint256 from)
+    {
+        from = s.next;
+        uint256[] memory ids = _liveIds(c, from);
+        uint256 m = ids.length;
+        bool afterSplit = s.unitsDone != 0;
+        if (live.length != m + (afterSplit ? 1 : 0)) revert LiveSetMismatch(m, live.length);
+        t = new bytes[](toNode > from ? toNode : from + 1);
+        for (uint256 i; i < m; ++i) t[ids[i]] = live[i];
+        bytes32 h = _liveHash(t, ids);
+        if (h != s.commitment) revert CommitmentMismatch(s.commitment, h);
+        if (afterSplit) {
+            _checkSplit(id, s, c.nodes[from - 1], from, live[m]);
+            t[from] = live[m];
+            from += 1;
+        } else if (toNode == from) {
+            revert NodeRangeInvalid(from, toNode, c.nodes.length);
+        }
+    }
+
+    /// @notice `stepRange` for any graph: units [from, to) of node `next` from its inputs, taken from
+    ///         `live` = the tensors of `liveIds(next)` (hash = the commitment, as in `stepGraph`).
+    function stepRangeGraph(uint256 id, bytes[] calldata live, uint256 from, uint256 to) external whenSealed returns (bytes memory chunk) {
+        Session memory s = _openSession(id);
+        ModelConfig memory c = _loadConfig();
         uint256 node = s.next;
-        chunk = _computeRange(_loadConfig().nodes[node - 1], node, s.unitsDone, tensor, from, to);
+        uint256[] memory ids = _liveIds(c, node);
+        if (live.length != ids.length) revert LiveSetMismatch(ids.length, live.length);
+        bytes[] memory t = new bytes[](node);
+        for (uint256 i; i < ids.length; ++i) t[ids[i]] = live[i];
+        bytes32 h = _liveHash(t, ids);
+        if (h != s.commitment) revert CommitmentMismatch(s.commitment, h);
+        chunk = _computeRange(c.nodes[node - 1], node, s.unitsDone, _gather(c, t, node), from, to);
+        _recordRange(id, s, chunk, from, to);
+    }
+
+    /// @notice The node ids whose tensors a session holds before running node `p` (1 ≤ p ≤ nodes + 1):
+    ///         ascending ids k < p read by some node ≥ p; before node 1 the input [0]; at the end
+    ///         (p = nodes + 1) the output [nodes].
+    function liveIds(uint256 p) external view returns (uint256[] memory) {
+        ModelConfig memory c = _loadConfig();
+        if (p == 0 || p > c.nodes.length + 1) revert NodeRangeInvalid(p, p, c.nodes.length);
+        return _liveIds(c, p);
+    }
+
+    /// @dev See `liveIds`. O(nodes · inputs) over the decoded config.
+    function _liveIds(ModelConfig memory c, uint256 p) private pure returns (uint256[] memory ids) {
+        uint256 n = c.nodes.length;
+        if (p > n) {
+            ids = new uint256[](1);
+            ids[0] = n;
+            return ids;
+        }
+        bool[] memory used = new bool[](p);
+        uint256 count;
+        for (uint256 j = p; j <= n; ++j) {
+            uint32[] memory ins = c.nodes[j - 1].inputs;
+            for (uint256 k; k < ins.length; ++k) {
+                uint256 x = ins[k];
+                if (x < p && !used[x]) {
+                    used[x] = true;
+                    ++count;
+                }
+            }
+        }
+        ids = new uint256[](count);
+        count = 0;
+        for (uint256 k; k < p; ++k) if (used[k]) ids[count++] = k;
+    }
+
+    /// @dev The commitment of a live set: keccak256 of the one tensor, else of `abi.encode(bytes[])`.
+    function _liveHash(bytes[] memory t, uint256[] memory ids) private pure returns (bytes32) {
+        if (ids.length == 1) return keccak256(t[ids[0]]);
+        bytes[] memory l = new bytes[](ids.length);
+        for (uint256 i; i < ids.length; ++i) l[i] = t[ids[i]];
+        return keccak256(abi.encode(l));
+    }
+
+    /// @dev The full output of a split node (after its last range): length and chunk fold; clears the split.
+    function _checkSplit(uint256 id, Session memory s, Node memory nd, uint256 node, bytes calldata full) private view {
+        (uint256 outer, uint256 u, uint256 unitBytes) = ILayer(nd.layer).rangeLayout(nd.config);
+        if (s.unitsDone != u) revert SplitInProgress(node, s.unitsDone, u);
+        if (full.length != nd.outputLength || outer * u * unitBytes != full.length) revert OutputLengthMismatch(node, nd.outputLength, full.length);
+        bytes32 fold = _foldChunks(id, full, s.chunks, outer, u, unitBytes);
+        if (fold != s.fold) revert CommitmentMismatch(s.fold, fold);
+        s.unitsDone = 0;
+        s.chunks = 0;
+        s.fold = bytes32(0);
+    }
+
+    /// @dev Fold a computed chunk into the session, record its end unit, emit `SessionRange`.
+    function _recordRange(uint256 id, Session memory s, bytes memory chunk, uint256 from, uint256 to) private {
         bytes32 ch = keccak256(chunk);
         s.fold = keccak256(abi.encode(s.fold, from, to, ch));
         // Record `to` as entry `chunks` (8 uint32 per word; a fresh word overwrites stale ends).
@@ -295,29 +421,21 @@ contract NNModel is WeightStore {
         s.chunks = uint32(k + 1); // k + 1 ≤ to < 2^32: every range adds ≥ 1 unit
         s.unitsDone = uint32(to);
         _sessions[id] = s;
-        emit SessionRange(id, node, from, to, ch);
+        emit SessionRange(id, s.next, from, to, ch);
     }
 
-    /// @dev Units [from, to) of node `node` on `tensor`, after checking the range continues at `done`;
-    ///      the chunk length is checked against the layer's range layout.
-    function _computeRange(Node memory nd, uint256 node, uint256 done, bytes calldata tensor, uint256 from, uint256 to)
+    /// @dev Units [from, to) of node `node` on its `inputs`, after checking the range continues at
+    ///      `done`; the chunk length is checked against the layer's range layout.
+    function _computeRange(Node memory nd, uint256 node, uint256 done, bytes[] memory inputs, uint256 from, uint256 to)
         private
         view
         returns (bytes memory chunk)
     {
         (uint256 outer, uint256 u, uint256 unitBytes) = ILayer(nd.layer).rangeLayout(nd.config);
         if (from != done || to <= from || to > u || to >= 2 ** 32) revert RangeInvalid(from, to, done, u);
-        chunk = _callRange(nd, tensor, from, to);
+        chunk = ILayer(nd.layer).forwardRange(nd.config, _nodeWeights(nd), inputs, from, to);
         uint256 expected = outer * (to - from) * unitBytes;
         if (chunk.length != expected) revert OutputLengthMismatch(node, expected, chunk.length);
-    }
-
-    function _callRange(Node memory nd, bytes calldata tensor, uint256 from, uint256 to) private view returns (bytes memory) {
-        (address[] memory segs, uint256 stride) = _weightSegments();
-        WeightRef memory w = _weightRef(segs, stride, nd);
-        bytes[] memory inputs = new bytes[](1);
-        inputs[0] = tensor;
-        return ILayer(nd.layer).forwardRange(nd.config, w, inputs, from, to);
     }
 
     /// @notice The state of session `id`.
@@ -443,6 +561,12 @@ contract NNModel is WeightStore {
         Node memory nd = c.nodes[id - 1];
         out = ILayer(nd.layer).forward(nd.config, _weightRef(segs, stride, nd), inputs);
         if (out.length != nd.outputLength) revert OutputLengthMismatch(id, nd.outputLength, out.length);
+    }
+
+    /// @dev `_weightRef` over the registered segments.
+    function _nodeWeights(Node memory nd) private view returns (WeightRef memory) {
+        (address[] memory segs, uint256 stride) = _weightSegments();
+        return _weightRef(segs, stride, nd);
     }
 
     /// @dev The node's weight span as a `WeightRef`: with a uniform stride, only the segments the span

@@ -168,7 +168,7 @@ describe('q-mode model and a graph model', () => {
     expect(await view<string>(d.address, 'infer', [x])).toBe(hexlify(oracleInfer(oracle, spec, x)));
   });
 
-  it('a non-sequential graph (two heads on the input) runs in infer; sessions refuse it', async () => {
+  it('a non-sequential graph (two heads on the input) runs in infer; sessions step it with stepGraph only', async () => {
     const a = mlp({ mode: 'int8', dims: [40, 12], seed: 21 });
     const b = mlp({ mode: 'int8', dims: [40, 12], seed: 22 });
     const spec = { ...a, layers: [a.layers[0]!, { ...b.layers[0]!, inputs: [0] }] };
@@ -178,7 +178,13 @@ describe('q-mode model and a graph model', () => {
     const d = await deployModel(chain, built);
     expect((await view<unknown[]>(d.address, 'configInfo'))[3]).toBe(false);
     expect(await view<string>(d.address, 'infer', [x])).toBe(hexlify(oracleInferAll(oracle, b, x)[1]!));
-    expectRevert(await send(d.address, 'startSession', [x]), 'GraphSessionsUnsupported');
+    const start = await send(d.address, 'startSession', [x]);
+    expect(start.status).toBe(1);
+    const id = start.logs.find((l) => l.name === 'SessionStarted')!.args!.id as bigint;
+    expectRevert(await send(d.address, 'step', [id, x, 2n]), 'GraphSessionsUnsupported');
+    const r = await send(d.address, 'stepGraph', [id, [x], 3n]);
+    expect(r.status).toBe(1);
+    expect(r.logs.find((l) => l.name === 'SessionResult')!.args!.output).toBe(hexlify(oracleInferAll(oracle, b, x)[1]!));
   });
 
   it('refuses malformed configs at setConfig and a weight length mismatch at seal', async () => {

@@ -118,6 +118,35 @@ export function weightRef(segments: readonly string[], stride: bigint, nd: NodeE
   return [segments.slice(Number(first), Number(last) + 1), stride, off - first * stride, len];
 }
 
+/**
+ * Twin of `NNModel.liveIds(p)`: the node ids whose tensors a session holds before running node `p`
+ * (ascending ids k < p read by some node ≥ p; the input [0] before node 1; the output [n] at p = n + 1).
+ * On a sequential graph this is [p − 1].
+ */
+export function liveIds(config: Pick<ModelConfigData, 'nodes'>, p: number): number[] {
+  const n = config.nodes.length;
+  if (p > n) return [n];
+  const used = new Set<number>();
+  for (let j = p; j <= n; j++) for (const k of config.nodes[j - 1]!.inputs) if (k < p) used.add(k);
+  return [...used].sort((a, b) => a - b);
+}
+
+/** Twin of `NNModel._liveHash`: keccak256 of the one tensor, else of `abi.encode(bytes[])`. */
+export function liveHash(tensors: readonly Uint8Array[]): string {
+  if (tensors.length === 1) return keccak256(tensors[0]!);
+  return keccak256(coder.encode(['bytes[]'], [tensors.map((x) => hexlify(x))]));
+}
+
+/**
+ * The `live` argument of `stepGraph` / `stepRangeGraph` when the session's next node is `next`: the
+ * tensors of `liveIds(next)`, plus node `next`'s full output right after its split.
+ */
+export function liveTensors(profile: Pick<ModelProfile, 'config' | 'tensors'>, next: number, afterSplit = false): Uint8Array[] {
+  const live = liveIds(profile.config, next).map((k) => profile.tensors[k]!);
+  if (afterSplit) live.push(profile.tensors[next]!);
+  return live;
+}
+
 async function view<T>(chain: Chain, to: string, iface: Interface, fn: string, args: unknown[], gasLimit?: bigint): Promise<{ value: T; gasUsed: bigint }> {
   const r = await chain.callRaw(to, iface.encodeFunctionData(fn, args), gasLimit ? { gasLimit } : {});
   if (!r.ok) throw new ExecutionError(`${fn} on ${to} reverted: ${r.error?.message ?? 'unknown'}`, r.error?.name);
@@ -250,26 +279,30 @@ export function planInference(profile: ModelProfile, opts: PlanOptions = {}): In
 
   const single = txGas(mi.encodeFunctionData('classify', [t[0]!]), profile.overhead + nodeGas(1, n + 1) + SESSION_GAS.classify);
   if (single <= budget) return { cap, margin, budget, single: true, txs: [{ kind: 'classify', estGas: single }], estTotal: single };
-  if (!profile.sequential) throw new PlanError('the model does not fit one transaction and sessions need a sequential graph');
+  const graph = !profile.sequential;
 
   const txs: PlannedTx[] = [{ kind: 'start', estGas: txGas(mi.encodeFunctionData('startSession', [t[0]!]), SESSION_GAS.start) }];
-  const stepGas = (tensor: Uint8Array, from: number, to: number, afterSplit: boolean) =>
-    txGas(mi.encodeFunctionData('step', [1n, tensor, to]), profile.overhead + SESSION_GAS.step + (afterSplit ? SESSION_GAS.verify : 0n) + nodeGas(from, to));
+  // Sequential graphs step with one tensor (`step`), others with their live set (`stepGraph`).
+  const stepData = (from: number, to: number, afterSplit: boolean) =>
+    graph
+      ? mi.encodeFunctionData('stepGraph', [1n, liveTensors(profile, afterSplit ? from - 1 : from, afterSplit), to])
+      : mi.encodeFunctionData('step', [1n, t[from - 1]!, to]);
+  const stepGas = (from: number, to: number, afterSplit: boolean) =>
+    txGas(stepData(from, to, afterSplit), profile.overhead + SESSION_GAS.step + (afterSplit ? SESSION_GAS.verify : 0n) + nodeGas(from, to));
   let next = 1;
   let split = false;
   while (next <= n || split) {
     // A step from `from` with input tensor t[from − 1] (after a split of node `next`: t[next], from = next + 1).
     const from = split ? next + 1 : next;
-    const tensor = t[from - 1]!;
     let to = from;
-    while (to <= n && stepGas(tensor, from, to + 1, split) <= budget) to++;
-    if (to > from || (split && stepGas(tensor, from, from, true) <= budget)) {
-      txs.push({ kind: 'step', fromNode: from, toNode: to, afterSplit: split, estGas: stepGas(tensor, from, to, split) });
+    while (to <= n && stepGas(from, to + 1, split) <= budget) to++;
+    if (to > from || (split && stepGas(from, from, true) <= budget)) {
+      txs.push({ kind: 'step', fromNode: from, toNode: to, afterSplit: split, estGas: stepGas(from, to, split) });
       next = to;
       split = false;
       continue;
     }
-    if (split) throw new PlanError(`checking the full output of node ${next} (${tensor.length} bytes) does not fit the budget of ${budget} gas`);
+    if (split) throw new PlanError(`checking the full output of node ${next} (${t[next]!.length} bytes) does not fit the budget of ${budget} gas`);
     txs.push(...planRanges(profile, next, budget, mi));
     split = true;
   }
@@ -281,11 +314,13 @@ export function planInference(profile: ModelProfile, opts: PlanOptions = {}): In
 function planRanges(profile: ModelProfile, k: number, budget: bigint, mi: Interface): PlannedTx[] {
   const p = profile.nodes[k - 1]!;
   if (!p.splittable || !p.probe) throw new PlanError(`node ${k} needs ${p.gas} gas, more than the budget of ${budget}, and cannot be split (units ${p.units})`);
-  const tensor = profile.tensors[k - 1]!;
-  const data = mi.encodeFunctionData('stepRange', [1n, tensor, 0, p.units]);
+  const data = profile.sequential
+    ? mi.encodeFunctionData('stepRange', [1n, profile.tensors[k - 1]!, 0, p.units])
+    : mi.encodeFunctionData('stepRangeGraph', [1n, liveTensors(profile, k), 0, p.units]);
   // The model's side of the layer call (argument encoding, memory), which the direct probes do not see.
-  const cfgBytes = (getBytes(profile.config.nodes[k - 1]!.config).length);
-  const modelSide = SESSION_GAS.callBase + SESSION_GAS.perArgByte * BigInt(tensor.length + cfgBytes);
+  const inputBytes = profile.config.nodes[k - 1]!.inputs.reduce((a, j) => a + profile.tensors[j]!.length, 0);
+  const cfgBytes = getBytes(profile.config.nodes[k - 1]!.config).length;
+  const modelSide = SESSION_GAS.callBase + SESSION_GAS.perArgByte * BigInt(inputBytes + cfgBytes);
   const fixed = profile.overhead + SESSION_GAS.range + modelSide;
   const est = (w: number, first = true) => txGas(data, fixed + (first ? SESSION_GAS.firstRange : 0n) + rangeGas(p, w));
   // One width for every chunk (so chunks ≥ 32 units stay panel-aligned): the largest w in [1, units]
@@ -406,6 +441,7 @@ export async function executePlan(chain: Chain, model: string, input: Uint8Array
   const sender = chain.accounts[fromIdx]!.address;
   const dryRun = opts.dryRun ?? true;
   const t = profile.tensors;
+  const graph = !profile.sequential;
   const done: ExecutedTx[] = [];
   let adapted = 0;
   let id = 0n;
@@ -419,8 +455,10 @@ export async function executePlan(chain: Chain, model: string, input: Uint8Array
       case 'start':
         return ['startSession', [t[0]!], opts.value ?? 0n];
       case 'range':
+        if (graph) return ['stepRangeGraph', [id, liveTensors(profile, tx.node), tx.from, tx.to], 0n];
         return ['stepRange', [id, t[tx.node - 1]!, tx.from, tx.to], 0n];
       case 'step':
+        if (graph) return ['stepGraph', [id, liveTensors(profile, tx.afterSplit ? tx.fromNode - 1 : tx.fromNode, tx.afterSplit), tx.toNode], 0n];
         return ['step', [id, t[tx.fromNode - 1]!, tx.toNode], 0n];
     }
   };
@@ -462,7 +500,7 @@ export async function executePlan(chain: Chain, model: string, input: Uint8Array
       if (ev.chunkHash !== expected) throw new ExecutionError(`range [${tx.from}, ${tx.to}) of node ${tx.node}: chunk hash ${ev.chunkHash} differs from the profiled ${expected}`);
     } else {
       const ev = event(r, 'SessionStep');
-      const expected = keccak256(t[tx.toNode - 1]!);
+      const expected = liveHash(liveIds(profile.config, tx.toNode).map((k) => t[k]!));
       if (ev.commitment !== expected) throw new ExecutionError(`step to node ${tx.toNode}: commitment ${ev.commitment} differs from the profiled ${expected}`);
       if (tx.toNode === profile.nodes.length + 1) {
         const res = event(r, 'SessionResult');
