@@ -1,6 +1,7 @@
 /**
  * Keras Embedding on chain (twin of contracts/layers/Embedding.sol, assembly/layers/Embedding.ts): the
- * config struct, the token-id encoding, the weight blobs of both modes and the quantizer.
+ * config struct, the token-id encoding, the weight blobs of both modes, the quantizer (from float weights
+ * and, `quantizeEmbeddingLayer`, from an IR layer) and a float64 reference (`embeddingFloat`).
  *
  * - Input: T token ids, each a 4-byte big-endian unsigned integer (`encodeIds`).
  * - q blob: table [inputDim, outputDim] int64 BE (the output's Q(F)).
@@ -9,11 +10,12 @@
  *   scale s_r and requantized by M[r]/2^shift[r] ≈ s_r/s_out to the output.
  */
 import { toQArray } from '../quantize/q.ts';
-import { quantizeMultiplier, quantizeTensor, roundHalfAway, type QuantParams } from '../quantize/int8.ts';
+import { activationParams, quantizeMultiplier, quantizeTensor, roundHalfAway, type QuantParams } from '../quantize/int8.ts';
 import { QuantizationError } from '../quantize/errors.ts';
 import { encodeQ } from '../tensor/pack.ts';
 import { getBytes } from 'ethers';
 import type { LayerOf } from '../model/ir.ts';
+import type { QuantizeOptions, QuantizedLayer } from './quantize.ts';
 import type { Schema } from './schema.ts';
 import { Mode, elementBytes, type LayerOp } from './types.ts';
 
@@ -116,4 +118,46 @@ export function quantizeEmbedding(e: EmbeddingFloat, opts: EmbeddingQuantOptions
     shift.push(m.shift);
   }
   return { config: { ...base, mode: Mode.I8, perRow: true, zOut: out.zeroPoint }, weights: packEmbeddingI8(q, V, D, { M, shift }) };
+}
+
+/**
+ * Keras Embedding in float64: row `ids[t]` of the table for every position, output `[T, outputDim]`.
+ * Ids must be integers in [0, inputDim) (carried as floats, as the IR's token inputs are).
+ */
+export function embeddingFloat(e: EmbeddingFloat, ids: ArrayLike<number>): Float64Array {
+  const D = e.outputDim;
+  const y = new Float64Array(ids.length * D);
+  for (let t = 0; t < ids.length; t++) {
+    const id = ids[t]!;
+    if (!Number.isInteger(id) || id < 0 || id >= e.inputDim) throw new QuantizationError(`token ${id} at position ${t} is not an integer id in [0, ${e.inputDim})`);
+    for (let k = 0; k < D; k++) y[t * D + k] = e.table[id * D + k]!;
+  }
+  return y;
+}
+
+/** The float range of an Embedding's output: every id selects a table row, so it is the table's [min, max]. */
+export function embeddingRange(e: EmbeddingFloat): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < e.table.length; i++) {
+    lo = Math.min(lo, e.table[i]!);
+    hi = Math.max(hi, e.table[i]!);
+  }
+  return [lo, hi];
+}
+
+/**
+ * `quantizeLayer` of an IR Embedding: T is the layer's static sequence length (a dynamic one is refused —
+ * import with `sequenceLength`). int8 is per-tensor with the output params of `ranges.output` (whole-model
+ * quantization passes the table's range, `embeddingRange`, so every id is represented); the input is ids,
+ * so `ranges.input` is unused.
+ */
+export function quantizeEmbeddingLayer(l: LayerOf<'Embedding'>, opts: QuantizeOptions): QuantizedLayer {
+  const T = l.outputShape[0]!;
+  if (!(Number.isInteger(T) && T >= 1)) throw new QuantizationError(`Embedding ${l.name}: the sequence length is dynamic; import the model with a fixed sequenceLength`);
+  const e = embeddingFromIR(l);
+  const q =
+    opts.mode === 'q'
+      ? quantizeEmbedding(e, { mode: 'q', T, F: opts.F })
+      : quantizeEmbedding(e, { mode: 'int8', T, output: activationParams(...opts.ranges.output), perRow: false });
+  return { op: EMBEDDING as LayerOp<unknown>, config: q.config, weights: q.weights };
 }

@@ -4,9 +4,10 @@
  * parameters / IR layers, and a float64 reference.
  */
 import { toQ } from '../quantize/q.ts';
-import { quantizeMultiplier, roundHalfAway, type QuantParams } from '../quantize/int8.ts';
+import { activationParams, quantizeMultiplier, roundHalfAway, type QuantParams } from '../quantize/int8.ts';
 import { QuantizationError } from '../quantize/errors.ts';
 import type { LayerOf } from '../model/ir.ts';
+import type { QuantizeOptions, QuantizedLayer } from './quantize.ts';
 import type { Schema } from './schema.ts';
 import { Mode, elementBytes, type LayerOp } from './types.ts';
 
@@ -175,4 +176,14 @@ export function layerNormalizationFloat(ln: LayerNormFloat, x: ArrayLike<number>
     for (const { i, p } of members) y[i] = ((x[i]! - mean) / sd) * (ln.gamma ? ln.gamma[p]! : 1) + (ln.beta ? ln.beta[p]! : 0);
   }
   return y;
+}
+
+/** `quantizeLayer` of an IR LayerNormalization: int8 input/output params from `ranges.input` / `ranges.output`. */
+export function quantizeLayerNormalizationLayer(l: LayerOf<'LayerNormalization'>, opts: QuantizeOptions): QuantizedLayer {
+  const ln = layerNormalizationFromIR(l);
+  const q =
+    opts.mode === 'q'
+      ? quantizeLayerNormalization(ln, { mode: 'q', F: opts.F })
+      : quantizeLayerNormalization(ln, { mode: 'int8', input: activationParams(...opts.ranges.input), output: activationParams(...opts.ranges.output) });
+  return { op: LAYER_NORMALIZATION as LayerOp<unknown>, config: q.config, weights: q.weights };
 }

@@ -1,6 +1,11 @@
 /**
  * `quantizeLayer`: one IR layer (float weights, Keras config) + calibration ranges → the on-chain op, its
- * config and its weight blob, in either number mode (docs/layers.md "Quantizing a layer").
+ * config and its weight blob, in either number mode (docs/layers.md "Quantizing a layer"). This file
+ * quantizes Dense, activations, Rescaling and the identity layers itself and delegates every other type
+ * to its family's entry point: the image layers to `quantizeImageLayer` (imageLayers.ts), SimpleRNN /
+ * LSTM / GRU to `quantizeRecurrentLayer` (recurrent.ts), Embedding to `quantizeEmbeddingLayer`
+ * (embedding.ts), LayerNormalization to `quantizeLayerNormalizationLayer` (layerNormalization.ts).
+ * Merge layers (Add, Multiply, Concatenate) take several inputs and belong to a graph quantizer.
  *
  * Calibration ranges are the float [min, max] of the layer's input, of its output, and — for int8 layers
  * whose activation is not fused into the requantization — of its pre-activation tensor; `calibrate*`
@@ -11,8 +16,12 @@ import { activationParams, type QuantParams } from '../quantize/int8.ts';
 import { QuantizationError } from '../quantize/errors.ts';
 import { ACTIVATION, layerActivation, quantizeActivationLayer } from './activation.ts';
 import { DENSE, denseFromIR, quantizeDense, type DenseFloat } from './dense.ts';
+import { quantizeEmbeddingLayer } from './embedding.ts';
 import { denseFloat } from './float.ts';
 import { DROPOUT, FLATTEN, INPUT_LAYER, RESHAPE, shapeConfig } from './identity.ts';
+import { isImageLayer, quantizeImageLayer } from './imageLayers.ts';
+import { quantizeLayerNormalizationLayer } from './layerNormalization.ts';
+import { quantizeRecurrentLayer } from './recurrent.ts';
 import { RESCALING, quantizeRescaling } from './rescaling.ts';
 import type { LayerOp } from './types.ts';
 
@@ -39,8 +48,33 @@ function denseRows(inputShape: number[]): number {
   return inputShape.slice(0, -1).reduce((p, d) => p * d, 1);
 }
 
-/** Quantize one IR layer (every type of the layer tier so far: Dense, activations, Rescaling, identities). */
+/**
+ * Quantize one IR layer of any single-input type of the layer tier. int8 `opts.ranges` are the float
+ * ranges of the layer's input and output (and pre-activation for non-fused Dense/Conv activations);
+ * pooling and padding layers need `output` equal to `input` (they keep the input's quantization,
+ * numerics §4.4). Throws QuantizationError for merge layers and unsupported options.
+ */
 export function quantizeLayer(l: LayerIR, opts: QuantizeOptions): QuantizedLayer {
+  if (isImageLayer(l)) return quantizeImageLayer(l, opts);
+  switch (l.type) {
+    case 'SimpleRNN':
+    case 'LSTM':
+    case 'GRU':
+      return quantizeRecurrentLayer(l, opts);
+    case 'Embedding':
+      return quantizeEmbeddingLayer(l, opts);
+    case 'LayerNormalization':
+      return quantizeLayerNormalizationLayer(l, opts);
+    case 'Add':
+    case 'Multiply':
+    case 'Concatenate':
+      throw new QuantizationError(`layer ${l.name}: ${l.type} merges several inputs; it needs the graph quantizer`);
+  }
+  return quantizeBasicLayer(l, opts);
+}
+
+/** Dense, activation layers, Rescaling and the identity layers. */
+function quantizeBasicLayer(l: LayerIR, opts: QuantizeOptions): QuantizedLayer {
   const inShape = l.inputShape[0] ?? l.outputShape;
   const none = new Uint8Array(0);
   const i8 = opts.mode === 'int8' ? { input: params(opts.ranges.input)!, output: params(opts.ranges.output)!, pre: params(opts.ranges.pre) } : undefined;

@@ -15,11 +15,12 @@ import { getBytes, hexlify } from 'ethers';
 import type { Activation, LayerOf } from '../model/ir.ts';
 import type { Oracle } from '../oracle.ts';
 import { toQArray } from '../quantize/q.ts';
-import { quantizeMultiplier, quantizeWeightsPerChannel, type QuantParams } from '../quantize/int8.ts';
+import { activationParams, quantizeMultiplier, quantizeWeightsPerChannel, type QuantParams } from '../quantize/int8.ts';
 import { QuantizationError } from '../quantize/errors.ts';
 import { encodeQ, packPanelsI8 } from '../tensor/pack.ts';
 import { activationSpec } from './activation.ts';
 import { activateFloat } from './float.ts';
+import type { QuantizeOptions, QuantizedLayer } from './quantize.ts';
 import { encodeAbi, encodeFlat, type Schema } from './schema.ts';
 import { putBytes } from './run.ts';
 import { ACTIVATION_SPEC_SCHEMA, Mode, elementBytes, type ActivationSpec, type LayerOp } from './types.ts';
@@ -368,6 +369,23 @@ export function quantizeRnn(f: RnnFloat, opts: RnnQuantOptions): QuantizedRnn {
     sH,
   });
   return { config, weights };
+}
+
+/**
+ * `quantizeLayer` of an IR SimpleRNN / LSTM / GRU: T is the input's static sequence length (a dynamic one
+ * is refused — import with `sequenceLength`); int8 takes the input params from `ranges.input` and h's
+ * params (state and output) from `ranges.output`, which must cover h at every step (whole-model
+ * calibration widens it with every step's h).
+ */
+export function quantizeRecurrentLayer(l: LayerOf<'SimpleRNN'> | LayerOf<'LSTM'> | LayerOf<'GRU'>, opts: QuantizeOptions): QuantizedLayer {
+  const T = l.inputShape[0]?.[0];
+  if (!(T !== undefined && Number.isInteger(T) && T >= 1)) throw new QuantizationError(`${l.type} ${l.name}: the sequence length is dynamic; import the model with a fixed sequenceLength`);
+  const f = rnnFromIR(l);
+  const q =
+    opts.mode === 'q'
+      ? quantizeRnn(f, { mode: 'q', T, F: opts.F })
+      : quantizeRnn(f, { mode: 'int8', T, input: activationParams(...opts.ranges.input), h: activationParams(...opts.ranges.output) });
+  return { op: RNN_OPS[f.cell] as unknown as LayerOp<unknown>, config: q.config, weights: q.weights };
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -283,3 +283,51 @@ export function depthwiseConv2dFloat(
   const N = s.C * s.mult;
   return windowFloat(x, s, s.C, N, (o) => ({ channels: [Math.floor(o / s.mult)], weight: (ky, kx) => kernel[(ky * s.kw + kx) * N + o]! }), bias, act);
 }
+
+/**
+ * Keras MaxPooling2D / AveragePooling2D in float64 on channels-last `x[H][W][C]` (numerics §5): each
+ * output is the max (`'max'`) or the mean (`'avg'`) of the window's valid positions — padding is ignored
+ * by the max and excluded from the average's count, as TensorFlow does. Output `[Ho][Wo][C]`.
+ */
+export function pool2dFloat(x: ArrayLike<number>, s: WindowShape & { C: number }, kind: 'max' | 'avg'): Float64Array {
+  const ay = windowAxis(s.H, s.kh, s.sh, s.padding);
+  const ax = windowAxis(s.W, s.kw, s.sw, s.padding);
+  const y = new Float64Array(ay.out * ax.out * s.C);
+  for (let oy = 0; oy < ay.out; oy++) {
+    for (let ox = 0; ox < ax.out; ox++) {
+      for (let c = 0; c < s.C; c++) {
+        let acc = kind === 'max' ? -Infinity : 0;
+        let n = 0;
+        for (let ky = 0; ky < s.kh; ky++) {
+          const iy = oy * s.sh - ay.before + ky;
+          if (iy < 0 || iy >= s.H) continue;
+          for (let kx = 0; kx < s.kw; kx++) {
+            const ix = ox * s.sw - ax.before + kx;
+            if (ix < 0 || ix >= s.W) continue;
+            const v = x[(iy * s.W + ix) * s.C + c]!;
+            acc = kind === 'max' ? Math.max(acc, v) : acc + v;
+            n++;
+          }
+        }
+        y[(oy * ax.out + ox) * s.C + c] = kind === 'max' ? acc : acc / n;
+      }
+    }
+  }
+  return y;
+}
+
+/** Keras GlobalMaxPooling2D / GlobalAveragePooling2D in float64: per channel, the max or mean over H×W (output [C]). */
+export function globalPool2dFloat(x: ArrayLike<number>, H: number, W: number, C: number, kind: 'max' | 'avg'): Float64Array {
+  return pool2dFloat(x, { H, W, C, kh: H, kw: W, sh: 1, sw: 1, padding: 'valid' }, kind);
+}
+
+/** Keras ZeroPadding2D in float64: `x[H][W][C]` in the middle of a `(top + H + bottom)×(left + W + right)×C` tensor of zeros. */
+export function zeroPadding2dFloat(x: ArrayLike<number>, H: number, W: number, C: number, pad: [[number, number], [number, number]]): Float64Array {
+  const [[top, bottom], [left, right]] = pad;
+  const Wo = left + W + right;
+  const y = new Float64Array((top + H + bottom) * Wo * C);
+  for (let iy = 0; iy < H; iy++)
+    for (let ix = 0; ix < W; ix++)
+      for (let c = 0; c < C; c++) y[((top + iy) * Wo + left + ix) * C + c] = x[(iy * W + ix) * C + c]!;
+  return y;
+}
