@@ -28,7 +28,7 @@ import {
   type ModelSpec,
 } from '../../src/harness/model-chain/index.ts';
 import type { Artifact } from '../../src/harness/compile.ts';
-import { argmaxOf, mlp, mlpInput } from './helpers.ts';
+import { argmaxOf, mlp, mlpInput, eventArg } from './helpers.ts';
 
 let chain: Chain;
 let oracle: Oracle;
@@ -109,14 +109,14 @@ describe.each(['int8', 'q'] as const)('graph sessions, %s', (mode) => {
     const profile = await profileModel(chain, m, x);
     const start = await chain.send(m, model.abi, 'startSession', [x]);
     expect(start.status).toBe(1);
-    const id = start.logs.find((l) => l.name === 'SessionStarted')!.args!.id as bigint;
+    const id = eventArg<bigint>(start, 'SessionStarted', 'id');
     expectRevert(await chain.send(m, model.abi, 'step', [id, x, 2n]), 'GraphSessionsUnsupported');
     expectRevert(await chain.send(m, model.abi, 'stepRange', [id, x, 0n, 1n]), 'GraphSessionsUnsupported');
     // Node 1 → the live set before node 2 is [input, node 1].
     const s1 = await chain.send(m, model.abi, 'stepGraph', [id, [x], 2n]);
     expect(s1.status).toBe(1);
     const live2 = liveTensors(profile, 2);
-    expect(s1.logs.find((l) => l.name === 'SessionStep')!.args!.commitment).toBe(liveHash(live2));
+    expect(eventArg(s1, 'SessionStep', 'commitment')).toBe(liveHash(live2));
     // Missing a tensor, a forged tensor, swapped order: refused.
     expectRevert(await chain.send(m, model.abi, 'stepGraph', [id, [live2[1]!], 3n]), 'LiveSetMismatch');
     const forged = Uint8Array.from(live2[1]!);
@@ -127,8 +127,7 @@ describe.each(['int8', 'q'] as const)('graph sessions, %s', (mode) => {
     // The honest live set runs to the end.
     const s2 = await chain.send(m, model.abi, 'stepGraph', [id, live2, 5n]);
     expect(s2.status).toBe(1);
-    const result = s2.logs.find((l) => l.name === 'SessionResult')!.args!;
-    expect(result.output).toBe(hexlify(oracleInfer(oracle, spec, x)));
+    expect(eventArg(s2, 'SessionResult', 'output')).toBe(hexlify(oracleInfer(oracle, spec, x)));
   });
 });
 
@@ -139,10 +138,10 @@ describe('stepGraph on a sequential model is step with live = [tensor]', () => {
     const x = mlpInput(spec, 3);
     const t = oracleInferAll(oracle, spec, x);
     const start = await chain.send(m, model.abi, 'startSession', [x]);
-    const id = start.logs.find((l) => l.name === 'SessionStarted')!.args!.id as bigint;
+    const id = eventArg<bigint>(start, 'SessionStarted', 'id');
     const a = await chain.send(m, model.abi, 'stepGraph', [id, [x], 2n]);
-    expect(a.logs.find((l) => l.name === 'SessionStep')!.args!.commitment).toBe(keccak256(t[1]!));
+    expect(eventArg(a, 'SessionStep', 'commitment')).toBe(keccak256(t[1]!));
     const b = await chain.send(m, model.abi, 'step', [id, t[1]!, 3n]);
-    expect(b.logs.find((l) => l.name === 'SessionResult')!.args!.output).toBe(hexlify(t[2]!));
+    expect(eventArg(b, 'SessionResult', 'output')).toBe(hexlify(t[2]!));
   });
 });

@@ -75,3 +75,10 @@ export function argmaxOf(t: Uint8Array, mode: 'int8' | 'q'): bigint {
   }
   return BigInt(best);
 }
+
+/** Named argument `name` of the first `event` log of a receipt (fails the test when absent). */
+export function eventArg<T = unknown>(r: { logs: { name?: string; args?: unknown }[] }, event: string, name: string): T {
+  const log = r.logs.find((l) => l.name === event);
+  if (!log) throw new Error(`no ${event} event in the receipt`);
+  return (log.args as Record<string, unknown>)[name] as T;
+}

@@ -24,7 +24,7 @@ import {
   type BuiltModel,
   type DeployedLayer,
 } from '../../src/harness/model-chain/index.ts';
-import { argmaxOf, mlp, mlpInput } from './helpers.ts';
+import { argmaxOf, mlp, mlpInput, eventArg } from './helpers.ts';
 
 const CODE_LIMIT = 24_576;
 
@@ -180,11 +180,11 @@ describe('q-mode model and a graph model', () => {
     expect(await view<string>(d.address, 'infer', [x])).toBe(hexlify(oracleInferAll(oracle, b, x)[1]!));
     const start = await send(d.address, 'startSession', [x]);
     expect(start.status).toBe(1);
-    const id = start.logs.find((l) => l.name === 'SessionStarted')!.args!.id as bigint;
+    const id = eventArg<bigint>(start, 'SessionStarted', 'id');
     expectRevert(await send(d.address, 'step', [id, x, 2n]), 'GraphSessionsUnsupported');
     const r = await send(d.address, 'stepGraph', [id, [x], 3n]);
     expect(r.status).toBe(1);
-    expect(r.logs.find((l) => l.name === 'SessionResult')!.args!.output).toBe(hexlify(oracleInferAll(oracle, b, x)[1]!));
+    expect(eventArg(r, 'SessionResult', 'output')).toBe(hexlify(oracleInferAll(oracle, b, x)[1]!));
   });
 
   it('refuses malformed configs at setConfig and a weight length mismatch at seal', async () => {
