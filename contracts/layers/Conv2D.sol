@@ -73,7 +73,7 @@ library Conv2D {
     function forward(bytes memory config, bytes memory weights, bytes memory input) internal pure returns (bytes memory) {
         Conv2DConfig memory c = abi.decode(config, (Conv2DConfig));
         WindowGeometry memory g = validate(c, weights, input, 0, 0, true);
-        return _run(c, g, weights, input, 0, g.Ho, false);
+        return _run(c, g, weights, input, 0, g.Ho);
     }
 
     /// @notice Output rows `[from, to)`: `(to − from)×Wo×Cout` elements.
@@ -84,14 +84,14 @@ library Conv2D {
     {
         Conv2DConfig memory c = abi.decode(config, (Conv2DConfig));
         WindowGeometry memory g = validate(c, weights, input, from, to, false);
-        return _run(c, g, weights, input, from, to, false);
+        return _run(c, g, weights, input, from, to);
     }
 
     /// @notice Plain twin of `forward` (the tensor tier's `…Ref` kernels, plain stage A).
     function forwardRef(bytes memory config, bytes memory weights, bytes memory input) internal pure returns (bytes memory) {
         Conv2DConfig memory c = abi.decode(config, (Conv2DConfig));
         WindowGeometry memory g = validate(c, weights, input, 0, 0, true);
-        return _run(c, g, weights, input, 0, g.Ho, true);
+        return _runRef(c, g, weights, input, 0, g.Ho);
     }
 
     /// @notice Plain twin of `forwardRange`.
@@ -102,7 +102,7 @@ library Conv2D {
     {
         Conv2DConfig memory c = abi.decode(config, (Conv2DConfig));
         WindowGeometry memory g = validate(c, weights, input, from, to, false);
-        return _run(c, g, weights, input, from, to, true);
+        return _runRef(c, g, weights, input, from, to);
     }
 
     /// @notice The tensor tier's shape of the layer.
@@ -155,21 +155,34 @@ library Conv2D {
 
     // =========================================================================================
 
-    function _run(
-        Conv2DConfig memory c,
-        WindowGeometry memory g,
-        bytes memory weights,
-        bytes memory input,
-        uint256 from,
-        uint256 to,
-        bool ref
-    ) private pure returns (bytes memory) {
+    /// @dev Rows [from, to) with the fast kernels. NOTE: the fast and the plain paths are separate functions
+    ///      (not one with a runtime `ref` flag) so a contract linking only the fast entry points does not
+    ///      carry the convolution `…Ref` kernels (Conv2DLayer must stay under the 24,576-byte code limit).
+    function _run(Conv2DConfig memory c, WindowGeometry memory g, bytes memory weights, bytes memory input, uint256 from, uint256 to)
+        private
+        pure
+        returns (bytes memory)
+    {
         uint256 rows = to - from;
         uint256[] memory dims = Spatial.dims3(rows, g.Wo, c.Cout);
         if (rows == 0) return c.mode == uint8(Mode.Q) ? Tensor.allocQ(0) : Tensor.allocI8(0);
         (bytes memory x, Conv2dShape memory s) = _subInput(c, g, input, from, to);
-        if (c.mode == uint8(Mode.Q)) return Spatial.activateQ(_preQ(c, weights, x, s, ref), c.act, c.F, dims, ref);
-        return _stageB(c, _stageA(c, weights, x, s, ref), dims);
+        if (c.mode == uint8(Mode.Q)) return Spatial.activateQ(_preQ(c, weights, x, s), c.act, c.F, dims, false);
+        return _stageB(c, _stageA(c, weights, x, s), dims);
+    }
+
+    /// @dev Rows [from, to) with the plain kernels (`_run`'s twin).
+    function _runRef(Conv2DConfig memory c, WindowGeometry memory g, bytes memory weights, bytes memory input, uint256 from, uint256 to)
+        private
+        pure
+        returns (bytes memory)
+    {
+        uint256 rows = to - from;
+        uint256[] memory dims = Spatial.dims3(rows, g.Wo, c.Cout);
+        if (rows == 0) return c.mode == uint8(Mode.Q) ? Tensor.allocQ(0) : Tensor.allocI8(0);
+        (bytes memory x, Conv2dShape memory s) = _subInput(c, g, input, from, to);
+        if (c.mode == uint8(Mode.Q)) return Spatial.activateQ(_preQRef(c, weights, x, s), c.act, c.F, dims, true);
+        return _stageB(c, _stageARef(c, weights, x, s), dims);
     }
 
     /// @dev int8 stage B of a non-fused activation (identity for fused ones).
@@ -179,16 +192,22 @@ library Conv2D {
     }
 
     /// @dev q mode: the pre-activation outputs of the (sub-)input x of shape s (Conv.conv2dQ).
-    function _preQ(Conv2DConfig memory c, bytes memory weights, bytes memory x, Conv2dShape memory s, bool ref)
-        private
-        pure
-        returns (bytes memory)
-    {
+    function _preQ(Conv2DConfig memory c, bytes memory weights, bytes memory x, Conv2dShape memory s) private pure returns (bytes memory) {
+        (bytes memory k, bytes memory b) = _kernelBias(c, weights);
+        return Conv.conv2dQ(x, k, b, s, int256(uint256(c.F)));
+    }
+
+    /// @dev q mode: `_preQ` with the plain kernel (Conv.conv2dQRef).
+    function _preQRef(Conv2DConfig memory c, bytes memory weights, bytes memory x, Conv2dShape memory s) private pure returns (bytes memory) {
+        (bytes memory k, bytes memory b) = _kernelBias(c, weights);
+        return Conv.conv2dQRef(x, k, b, s, int256(uint256(c.F)));
+    }
+
+    /// @dev q mode: the kernel and bias sections of the blob.
+    function _kernelBias(Conv2DConfig memory c, bytes memory weights) private pure returns (bytes memory k, bytes memory b) {
         uint256 kb = kernelBytes(c);
-        bytes memory k = Spatial.slice(weights, 0, kb);
-        bytes memory b = Spatial.slice(weights, kb, 8 * uint256(c.Cout));
-        int256 F = int256(uint256(c.F));
-        return ref ? Conv.conv2dQRef(x, k, b, s, F) : Conv.conv2dQ(x, k, b, s, F);
+        k = Spatial.slice(weights, 0, kb);
+        b = Spatial.slice(weights, kb, 8 * uint256(c.Cout));
     }
 
     /// @dev The whole input (every row) or the padded rows of [from, to) with 'valid' padding.
@@ -206,17 +225,24 @@ library Conv2D {
         s.padding = 0;
     }
 
-    /// @dev Stage A of int8 mode on the (sub-)input x of shape s.
-    function _stageA(Conv2DConfig memory c, bytes memory weights, bytes memory x, Conv2dShape memory s, bool ref)
+    /// @dev Stage A of int8 mode on the (sub-)input x of shape s (plain kernels).
+    function _stageARef(Conv2DConfig memory c, bytes memory weights, bytes memory x, Conv2dShape memory s)
         private
         pure
         returns (bytes memory)
     {
         StageAParams memory p = stageAParams(c);
-        if (ref) {
-            bytes memory Wrm = _unpackPanels(weights, s.kh * s.kw * s.Cin, s.Cout);
-            return Spatial.stageARef(Conv.conv2dI8Ref(x, c.zIn, Wrm, Spatial.biasArray(weights, p), s), weights, p);
-        }
+        bytes memory Wrm = _unpackPanels(weights, s.kh * s.kw * s.Cin, s.Cout);
+        return Spatial.stageARef(Conv.conv2dI8Ref(x, c.zIn, Wrm, Spatial.biasArray(weights, p), s), weights, p);
+    }
+
+    /// @dev Stage A of int8 mode on the (sub-)input x of shape s (fast kernels).
+    function _stageA(Conv2DConfig memory c, bytes memory weights, bytes memory x, Conv2dShape memory s)
+        private
+        pure
+        returns (bytes memory)
+    {
+        StageAParams memory p = stageAParams(c);
         if (Spatial.requantClampExact(weights, p)) return _requantClamp(c, weights, x, s, p);
         bytes memory acc = Conv.conv2dI8(x, c.zIn, Spatial.slice(weights, 0, p.base), Spatial.biasArray(weights, p), s);
         return Spatial.stageA(acc, weights, p);

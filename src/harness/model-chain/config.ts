@@ -17,6 +17,10 @@ import { AbiCoder, getBytes, keccak256 } from 'ethers';
 import { encodeAbi } from '../layers/schema.ts';
 import { elementBytes, modeCode, type LayerOp, type ModeName } from '../layers/types.ts';
 import { DENSE, type QuantizedDense } from '../layers/dense.ts';
+import { encodeAbiExt, type MergeOp } from '../layers/merge.ts';
+import { ADD } from '../layers/add.ts';
+import { MULTIPLY } from '../layers/multiply.ts';
+import { CONCATENATE } from '../layers/concatenate.ts';
 import { SEGMENT_MAX_DATA } from '../storage/index.ts';
 import type { QuantizedModel } from '../quantize/model.ts';
 
@@ -98,12 +102,28 @@ export function decodeModelConfig(blob: Uint8Array | string): ModelConfigData {
 // ------------------------------------------------------------------------------------------------
 // Building a model from layer specs
 
+/** The layer tier's multi-input ops (several input tensors; `MergeOp` with an extended config schema). */
+export const MERGE_OPS: readonly MergeOp<any>[] = [ADD, MULTIPLY, CONCATENATE];
+
+/** A layer op of either kind: single-input (`LayerOp`) or multi-input (`MergeOp`). */
+export type AnyLayerOp<C = any> = LayerOp<C> | MergeOp<C>;
+
+/** Whether `op` is one of the multi-input ops (`MERGE_OPS`). */
+export function isMergeOp<C>(op: AnyLayerOp<C>): op is MergeOp<C> {
+  return MERGE_OPS.some((m) => m === op || (m.name === op.name && m.oracle === op.oracle));
+}
+
+/** `abi.encode(config)` of a layer config (0x-hex), with the schema encoder of the op's kind. */
+export function encodeLayerConfig<C>(op: AnyLayerOp<C>, config: C): string {
+  return isMergeOp(op) ? encodeAbiExt(op.schema, config) : encodeAbi(op.schema, config);
+}
+
 /** One layer of a model, as the layer tier describes it (config object + packed weight blob). */
 export interface LayerSpec<C = any> {
-  /** Layer type name: the key of the layer contract in the address map (`Dense`, …). */
+  /** Layer type name: the key of the layer contract in the address map (`Dense`, …): the op's name. */
   kind: string;
-  /** The layer tier's descriptor (config schema, oracle export). */
-  op: LayerOp<C>;
+  /** The layer tier's descriptor (config schema, oracle export); a `MergeOp` for Add, Multiply, Concatenate. */
+  op: AnyLayerOp<C>;
   config: C;
   weights: Uint8Array;
   /** Per-sample output shape (row-major). */
@@ -183,7 +203,7 @@ export function buildModel(spec: ModelSpec, layers: Readonly<Record<string, stri
     nodes.push({
       layer,
       inputs,
-      config: encodeAbi(l.op.schema, l.config),
+      config: encodeLayerConfig(l.op, l.config),
       weightOffset: offset,
       weightLength: l.weights.length,
       outputShape: l.outputShape,
@@ -219,7 +239,7 @@ export function denseLayer(q: QuantizedDense, name?: string): LayerSpec {
 }
 
 /** A LayerSpec from any layer-tier quantizer output: the kind (the layer contract's key) is the op's name. */
-export function layerSpec(l: { op: LayerOp<unknown>; config: unknown; weights: Uint8Array; outputShape: number[]; name?: string; inputs?: number[] }): LayerSpec {
+export function layerSpec(l: { op: AnyLayerOp<unknown>; config: unknown; weights: Uint8Array; outputShape: number[]; name?: string; inputs?: number[] }): LayerSpec {
   return { kind: l.op.name, op: l.op, config: l.config, weights: l.weights, outputShape: l.outputShape, inputs: l.inputs, name: l.name };
 }
 

@@ -34,7 +34,13 @@ export async function deployQuantized(
   opts: DeployModelOptions & { layers?: Record<string, DeployedLayer> } = {},
 ): Promise<DeployedQuantized> {
   const kinds = layerKinds(qm);
-  const have = opts.layers ?? {};
+  const have = { ...opts.layers };
+  // Kinds sharing a contract (InputLayer/Dropout) reuse one already deployed for another kind.
+  for (const k of kinds) {
+    if (have[k]) continue;
+    const same = Object.entries(have).find(([kind]) => LAYER_CONTRACTS[kind]?.contract === LAYER_CONTRACTS[k]!.contract);
+    if (same) have[k] = { ...same[1], kind: k, gasUsed: 0n };
+  }
   const fresh = await deployLayers(chain, kinds.filter((k) => !have[k]), { from: opts.from });
   const layers = { ...have, ...fresh };
   const built = buildModel(quantizedModelSpec(qm), layerAddresses(layers));
