@@ -50,6 +50,9 @@ async function layerGas<C>(ctx: BenchContext, harness: string, op: LayerOp<C>, c
 }
 
 export async function layerCases(ctx: BenchContext, emit: (r: BenchRow) => void): Promise<void> {
+  // Weight blobs of the layer rows, stored at the end (so the harness deployments above keep their
+  // addresses): gas per parameter of the weights as code segments.
+  const stored: { id: string; weights: Uint8Array; params: number }[] = [];
   // ---- Dense 784 → 128 relu (tests/layers/Dense.gas.test.ts)
   {
     const [K, N] = [784, 128];
@@ -60,6 +63,8 @@ export async function layerCases(ctx: BenchContext, emit: (r: BenchRow) => void)
     emit({ id: `Dense int8 ${K}->${N} relu`, gas: await layerGas(ctx, 'LayerHarness', DENSE, l8.config, l8.weights, i8(x, input)), units: K * N, unit: 'MAC' });
     const lq = quantizeDense(d, { mode: 'q' });
     emit({ id: `Dense q ${K}->${N} relu`, gas: await layerGas(ctx, 'LayerHarness', DENSE, lq.config, lq.weights, q(x)), units: K * N, unit: 'MAC' });
+    const params = K * N + N;
+    stored.push({ id: `Dense int8 ${K}->${N} relu`, weights: l8.weights, params }, { id: `Dense q ${K}->${N} relu`, weights: lq.weights, params });
   }
 
   // ---- Conv2D 16×16×16 → 32, 3×3, same, relu (tests/layers/Conv2D.gas.test.ts)
@@ -73,6 +78,8 @@ export async function layerCases(ctx: BenchContext, emit: (r: BenchRow) => void)
     emit({ id: 'Conv2D int8 16x16x16 3x3 ->32 same relu', gas: await layerGas(ctx, 'ConvLayersHarness', CONV2D, l8.config, l8.weights, i8(x, input)), units: macs, unit: 'MAC' });
     const lq = quantizeConv2D(c, { mode: 'q' });
     emit({ id: 'Conv2D q 16x16x16 3x3 ->32 same relu', gas: await layerGas(ctx, 'ConvLayersHarness', CONV2D, lq.config, lq.weights, q(x)), units: macs, unit: 'MAC' });
+    const params = 9 * 16 * 32 + 32;
+    stored.push({ id: 'Conv2D int8 16x16x16 3x3 ->32 same relu', weights: l8.weights, params }, { id: 'Conv2D q 16x16x16 3x3 ->32 same relu', weights: lq.weights, params });
   }
 
   // ---- DepthwiseConv2D 16×16×32, 3×3, same, multiplier 1, relu6 (tests/layers/Conv2D.gas.test.ts)
@@ -86,6 +93,8 @@ export async function layerCases(ctx: BenchContext, emit: (r: BenchRow) => void)
     emit({ id: 'DepthwiseConv2D int8 16x16x32 3x3 same relu6', gas: await layerGas(ctx, 'ConvLayersHarness', DEPTHWISE_CONV2D, l8.config, l8.weights, i8(x, input)), units: macs, unit: 'MAC' });
     const lq = quantizeDepthwiseConv2D(dw, { mode: 'q' });
     emit({ id: 'DepthwiseConv2D q 16x16x32 3x3 same relu6', gas: await layerGas(ctx, 'ConvLayersHarness', DEPTHWISE_CONV2D, lq.config, lq.weights, q(x)), units: macs, unit: 'MAC' });
+    const params = 9 * 32 + 32;
+    stored.push({ id: 'DepthwiseConv2D int8 16x16x32 3x3 same relu6', weights: l8.weights, params }, { id: 'DepthwiseConv2D q 16x16x32 3x3 same relu6', weights: lq.weights, params });
   }
 
   // ---- LSTM K=64, U=128, tanh / sigmoid: gas of one timestep = forwardSteps(0, 2) − forwardSteps(0, 1)
@@ -121,6 +130,7 @@ export async function layerCases(ctx: BenchContext, emit: (r: BenchRow) => void)
         gas.push(r.gas);
       }
       emit({ id: `LSTM ${mode} K=${K} U=${U} per step`, gas: gas[1]! - gas[0]!, units: macs, unit: 'MAC' });
+      stored.push({ id: `LSTM ${mode} K=${K} U=${U} per step`, weights: l.weights, params: K * GU + U * GU + GU });
     }
   }
 
@@ -151,4 +161,9 @@ export async function layerCases(ctx: BenchContext, emit: (r: BenchRow) => void)
     const x = getBytes(encodeI8(Array.from(uniform(12, n, -1, 1), (v) => Math.round(v * 100))));
     emit({ id: 'MaxPooling2D int8 32x32x16 2x2/2', gas: await layerGas(ctx, 'ConvLayersHarness', MAX_POOLING2D, c, new Uint8Array(0), x), units: n / 4, unit: 'element' });
   }
+
+  // ---- storage: each layer row's weight blob deployed as code segments (SSTORE2, 24,575 data bytes
+  //      each): gas of the deploy transactions (intrinsic + calldata + code deposit) per parameter. The
+  //      model's declare/register/seal transactions are in the whole-model rows' deploy gas.
+  for (const s of stored) emit({ id: `weights ${s.id}`, gas: await ctx.storageGas(s.weights), units: s.params, unit: 'param' });
 }

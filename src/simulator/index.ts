@@ -27,3 +27,4 @@ export {
   type TxRejectReason,
 } from './errors.ts';
 export { PROFILES, PROFILE_NAMES, getProfile, maxTxGas, type ChainProfile, type ProfileName } from './profiles.ts';
+export { traceOpcodes, type OpcodeSegment, type OpcodeStat, type OpcodeTrace, type TraceOptions } from './opcodes.ts';
