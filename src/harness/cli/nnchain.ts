@@ -6,6 +6,12 @@
 import { Command } from 'commander';
 import { register as registerCompile } from './commands/compile.ts';
 import { register as registerNode } from './commands/node.ts';
+import { register as registerProfile } from './commands/profile.ts';
+import { register as registerFuzz } from './commands/fuzz.ts';
+import { register as registerBench } from './commands/bench.ts';
+import { register as registerReport } from './commands/report.ts';
+import { register as registerDeploy } from './commands/deploy.ts';
+import { register as registerInfer } from './commands/infer.ts';
 import { isUserFacing } from './userFacing.ts';
 
 const program = new Command()
@@ -13,7 +19,7 @@ const program = new Command()
   .description('On-chain neural networks for EVM chains: embedded chain, bit-exact oracle, gas and feasibility.')
   .showHelpAfterError();
 
-for (const register of [registerNode, registerCompile]) register(program);
+for (const register of [registerNode, registerCompile, registerProfile, registerFuzz, registerBench, registerReport, registerDeploy, registerInfer]) register(program);
 
 try {
   await program.parseAsync(process.argv);
