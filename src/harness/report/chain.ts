@@ -203,7 +203,9 @@ export async function measureOnChain(qm: QuantizedModel, opts: ChainOptions): Pr
   } else {
     inference = { gas: 0n, txs: 0, gasPerMac: 0, estGas: 0n, viewGas, single: false, cap, budget, plan: [], outputMatchesOracle: false, error };
   }
-  const verdicts = PROFILE_NAMES.map((n) => {
+  // A verdict for every real chain profile, plus the requested one (a test profile like `unlimited` is
+  // only judged when asked for, and then says why it is not deployable).
+  const verdicts = PROFILE_NAMES.filter((n) => getProfile(n).deployable || n === requested.name).map((n) => {
     const p = getProfile(n);
     return verdictFor(p, deployed.deploy, profile, p.name === requested.name ? refused : undefined);
   });
