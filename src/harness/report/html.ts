@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { int, mgas, money, pct, ratio, real, shape } from './format.ts';
+import { int, LAYER_COLUMNS, LAYER_NUMERIC, layerRow, mgas, money, pct, ratio, real, shape } from './format.ts';
 import type { Report } from './types.ts';
 
 const require = createRequire(import.meta.url);
@@ -122,21 +122,9 @@ export function renderHtml(r: Report): string {
     parts.push(`<h2>Per layer: ${esc(m.mode)}</h2>`);
     parts.push(
       table(
-        ['layer', 'type', 'output', 'params', 'MACs', 'gas', 'gas/MAC', 'fits one tx', 'max abs err', 'mean abs err', 'clipped / at limits'],
-        m.layers.map((l) => [
-          l.name,
-          l.type,
-          shape(l.outputShape),
-          int(l.params),
-          int(l.macs),
-          l.onChain ? int(l.gas) : 'folded',
-          ratio(l.gasPerMac),
-          l.fitsOneTx === null ? '—' : l.fitsOneTx ? 'yes' : `no (${mgas(l.stepGas!)})`,
-          real(l.maxAbsError),
-          real(l.meanAbsError),
-          l.saturated === null && l.atLimits === null ? '—' : `${int(l.saturated ?? 0)} / ${int(l.atLimits ?? 0)}`,
-        ]),
-        [false, false, false, true, true, true, true, false, true, true, true],
+        LAYER_COLUMNS,
+        m.layers.map(layerRow),
+        LAYER_NUMERIC,
       ),
     );
   }

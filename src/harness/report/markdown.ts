@@ -1,5 +1,5 @@
 /** `report.md` (and the CLI's terminal output): the report as Markdown tables. */
-import { int, mgas, money, pct, ratio, real, shape } from './format.ts';
+import { int, LAYER_COLUMNS, LAYER_NUMERIC, layerRow, money, pct, ratio, real, shape } from './format.ts';
 import type { ModeReport, Report } from './types.ts';
 
 const table = (head: string[], rows: string[][], align?: ('l' | 'r')[]): string => {
@@ -8,24 +8,7 @@ const table = (head: string[], rows: string[][], align?: ('l' | 'r')[]): string 
 };
 
 function layerTable(m: ModeReport): string {
-  const rows = m.layers.map((l) => [
-    l.name,
-    l.type,
-    shape(l.outputShape),
-    int(l.params),
-    int(l.macs),
-    l.onChain ? int(l.gas) : 'folded',
-    ratio(l.gasPerMac),
-    l.fitsOneTx === null ? '—' : l.fitsOneTx ? 'yes' : `no (${mgas(l.stepGas!)})`,
-    real(l.maxAbsError),
-    real(l.meanAbsError),
-    l.saturated === null && l.atLimits === null ? '—' : `${int(l.saturated ?? 0)} / ${int(l.atLimits ?? 0)}`,
-  ]);
-  return table(
-    ['layer', 'type', 'output', 'params', 'MACs', 'gas', 'gas/MAC', 'fits one tx', 'max abs err', 'mean abs err', 'clipped / at limits'],
-    rows,
-    ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'l', 'r', 'r', 'r'],
-  );
+  return table(LAYER_COLUMNS, m.layers.map(layerRow), LAYER_NUMERIC.map((n) => (n ? 'r' : 'l')));
 }
 
 export function renderMarkdown(r: Report): string {
