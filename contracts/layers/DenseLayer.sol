@@ -36,10 +36,19 @@ contract DenseLayer is ILayer {
     /// @dev Estimated cost of one strided row copy (`_copyRows`: EXTCODECOPY of a warm segment plus the
     ///      loop); decides when a q range reads rows instead of the whole blob.
     uint256 private constant ROW_COPY_GAS = 250;
+    /// @dev q mode: output units per block when `forward` streams a large weight blob (`_forwardQBlocks`).
+    uint256 private constant Q_BLOCK = 32;
 
     /// @inheritdoc ILayer
+    /// @dev q mode, large blobs: the weights are streamed in blocks of `Q_BLOCK` units through one reused
+    ///      buffer (`_forwardQBlocks`) instead of being read whole: memory expansion is quadratic, and a
+    ///      784×128 q blob (803 kB) alone costs ≈ 1.3M gas of memory. Bit-exact: every unit is computed
+    ///      independently (see "Range reads"; softmax over the units, the exception, always reads whole).
     function forward(bytes calldata config, WeightRef calldata w, bytes[] calldata inputs) external view returns (bytes memory) {
-        return Dense.forward(config, LayerIO.weights(w), LayerIO.single(inputs));
+        bytes memory input = LayerIO.single(inputs);
+        DenseConfig memory c = abi.decode(config, (DenseConfig));
+        if (_streamQ(c, w.length)) return _forwardQBlocks(c, w, input);
+        return Dense.forward(config, LayerIO.weights(w), input);
     }
 
     /// @inheritdoc ILayer
@@ -160,14 +169,69 @@ contract DenseLayer is ILayer {
 
     /// @dev q: W[:, from:to) (K row pieces of 8·(to − from) bytes) ‖ b[from:to).
     function _sliceQ(DenseConfig memory c, Blob memory b, uint256 from, uint256 to) private view returns (bytes memory sw) {
-        uint256 row = 8 * uint256(c.N);
-        uint256 piece = 8 * (to - from);
-        uint256 K = c.K;
         uint256 d;
-        (sw, d) = _buffer(piece * (K + 1));
+        (sw, d) = _buffer(8 * (to - from) * (uint256(c.K) + 1));
+        _fillQ(c.K, c.N, b, from, to, d);
+        c.N = uint32(to - from);
+    }
+
+    /// @dev q: writes the sub-blob W[:, from:to) ‖ b[from:to) of a K×N layer to memory address `d`.
+    function _fillQ(uint256 K, uint256 N, Blob memory b, uint256 from, uint256 to, uint256 d) private view {
+        uint256 row = 8 * N;
+        uint256 piece = 8 * (to - from);
         _copyRows(b, 8 * from, row, piece, K, d);
         _copy(b, K * row + 8 * from, piece, d + K * piece); // b
-        c.N = uint32(to - from);
+    }
+
+    // ------------------------------------------------------------------ streamed q forward
+
+    /// @dev Whether `forward` streams the q weights: a valid-looking q layer (mode q, not softmax, more
+    ///      than one block, the blob of the right length — anything else takes the library's path, which
+    ///      validates and fails as the library does) whose block reads are estimated cheaper than the
+    ///      memory of the whole blob (3·words + words²/512 against the same for one block plus
+    ///      `ROW_COPY_GAS` per row piece).
+    function _streamQ(DenseConfig memory c, uint256 wLength) private pure returns (bool) {
+        if (c.mode != uint8(Mode.Q) || c.act.kind == uint8(ActKind.Softmax) || c.N <= Q_BLOCK || c.K == 0) return false;
+        if (wLength != Dense.weightsLength(c)) return false;
+        uint256 blocks = (uint256(c.N) + Q_BLOCK - 1) / Q_BLOCK;
+        uint256 full = (wLength + 31) / 32;
+        uint256 part = (8 * Q_BLOCK * (uint256(c.K) + 1) + 31) / 32;
+        return blocks * c.K * ROW_COPY_GAS + 3 * part + (part * part) / 512 < 3 * full + (full * full) / 512;
+    }
+
+    /// @dev `Dense.forward` in q mode with the weights streamed: the full layer's checks first (library
+    ///      order, `_precheck`), then for each block of units [from, to) its sub-blob is copied into one
+    ///      reused buffer and `Dense.forward` runs the equivalent `to − from`-unit layer on it; its
+    ///      `rows × (to − from)` outputs are scattered into columns [from, to) of the `rows × N` result.
+    function _forwardQBlocks(DenseConfig memory c, WeightRef calldata w, bytes memory input) private view returns (bytes memory y) {
+        uint256 N = c.N;
+        uint256 K = c.K;
+        uint256 rows = c.rows;
+        _precheck(c, input, w.length, 0, N);
+        Blob memory b = Blob(w.segments, w.stride, w.offset);
+        (bytes memory buf, uint256 d) = _buffer(8 * Q_BLOCK * (K + 1));
+        y = new bytes(8 * rows * N);
+        for (uint256 from; from < N; from += Q_BLOCK) {
+            uint256 n = from + Q_BLOCK > N ? N - from : Q_BLOCK;
+            _fillQ(K, N, b, from, from + n, d);
+            uint256 len = 8 * n * (K + 1);
+            assembly ("memory-safe") {
+                mstore(buf, len) // the buffer now holds the n-unit sub-blob (its capacity is a full block)
+            }
+            c.N = uint32(n);
+            bytes memory chunk = Dense.forward(abi.encode(c), buf, input);
+            c.N = uint32(N);
+            assembly ("memory-safe") {
+                // Equivalent to: y[r][from + j] = chunk[r][j] for r < rows, j < n (8-byte elements).
+                let src := add(chunk, 0x20)
+                let dst := add(add(y, 0x20), shl(3, from))
+                let piece := shl(3, n)
+                let stride := shl(3, N)
+                for { let r := 0 } lt(r, rows) { r := add(r, 1) } {
+                    mcopy(add(dst, mul(r, stride)), add(src, mul(r, piece)), piece)
+                }
+            }
+        }
     }
 
     /// @dev `count` pieces of `piece` bytes, the r-th at blob offset `off + r·rowStride`, to memory

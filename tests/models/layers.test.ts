@@ -146,4 +146,19 @@ describe('range reads make ranges cheap', () => {
     console.log(`DenseLayer q 64→1024: forwardRange [500, 501) ${part.gas} gas; memory for the whole ${blob.length}-byte blob alone would be ${wholeRead} gas`);
     expect(part.gas!).toBeLessThan(wholeRead / 2n);
   });
+
+  // The gain (no memory expansion for the whole blob) is measured in bench (the q MNIST MLP model row).
+  it('q 64→1024: forward streams the blob in 32-unit blocks through one buffer; == oracle for 1 and 2 rows', async () => {
+    const one = denseCase('q', 64, 1024, 2, { name: 'relu' });
+    const two = denseCase('q', 64, 1024, 2, { name: 'relu' }, 2);
+    expect(hexlify(two.blob)).toBe(hexlify(one.blob)); // the blob does not depend on rows
+    const s = await store(one.blob, 7, 24_575);
+    for (const c of [one, two]) {
+      const full = await evm('forward', c.cfg, s, c.x);
+      expect(full).toMatchObject({ ok: true, value: hexlify(oracleForward(oracle, DENSE, c.cfg, c.blob, c.x)) });
+      console.log(`DenseLayer q 64→1024 × ${c.cfg.rows} rows: forward (streamed) ${full.gas} gas`);
+    }
+    // Failures keep the library's order: a short input is ShapeMismatch, as in the oracle.
+    same(await evm('forward', one.cfg, s, one.x.subarray(8)), oracleRun(one.cfg, one.blob, one.x.subarray(8)), 'short input');
+  });
 });
