@@ -118,7 +118,7 @@ contract NNModel is WeightStore {
     ///         keccak256 must equal `hash` (owner only, before seal). The blob is decoded and validated
     ///         (ModelConfigLib.validate): a malformed config is refused here, not at inference time.
     function setConfig(address segment, bytes32 hash) external onlyOwner whenNotSealed {
-        bytes memory blob = _readSegment(segment);
+        bytes memory blob = _readConfig(segment);
         bytes32 actual = keccak256(blob);
         if (actual != hash) revert ConfigHashMismatch(hash, actual);
         ModelConfig memory c = abi.decode(blob, (ModelConfig));
@@ -150,7 +150,7 @@ contract NNModel is WeightStore {
     function configBlob() external view returns (bytes memory) {
         address seg = _meta.segment;
         if (seg == address(0)) revert ConfigNotSet();
-        return _readSegment(seg);
+        return _readConfig(seg);
     }
 
     /// @dev Also requires a config whose weight length equals the registered segments' total.
@@ -521,11 +521,46 @@ contract NNModel is WeightStore {
     function _loadConfig() private view returns (ModelConfig memory) {
         address seg = _meta.segment;
         if (seg == address(0)) revert ConfigNotSet();
-        return abi.decode(_readSegment(seg), (ModelConfig));
+        return abi.decode(_readConfig(seg), (ModelConfig));
     }
 
-    /// @dev The data of a code segment (`code[1:]`), requiring the STOP prefix.
-    function _readSegment(address seg) private view returns (bytes memory data) {
+    /// @dev The config blob behind the config segment `root`: its data — or, when the data is a manifest
+    ///      (first byte 0x01, then the 20-byte addresses of ≥ 1 segments; an `abi.encode(ModelConfig)`
+    ///      blob starts with 0x00, its first word being the offset 0x20), the concatenated data of the
+    ///      listed segments, so a config may exceed one segment. Every segment needs the STOP prefix
+    ///      (`NotASegment`); a manifest of the wrong length is `NotASegment(root)`.
+    function _readConfig(address root) private view returns (bytes memory blob) {
+        blob = _readSegment(root);
+        if (blob.length == 0 || blob[0] != 0x01) return blob;
+        if ((blob.length - 1) % 20 != 0 || blob.length == 1) revert NotASegment(root);
+        uint256 n = (blob.length - 1) / 20;
+        address[] memory parts = new address[](n);
+        uint256 total;
+        for (uint256 i; i < n; ++i) {
+            address a;
+            assembly ("memory-safe") {
+                a := shr(96, mload(add(add(blob, 0x21), mul(i, 20)))) // bytes [1 + 20i, 21 + 20i)
+            }
+            parts[i] = a;
+            total += _segmentData(a);
+        }
+        blob = new bytes(total);
+        uint256 dst;
+        assembly ("memory-safe") {
+            dst := add(blob, 0x20)
+        }
+        for (uint256 i; i < n; ++i) {
+            address a = parts[i];
+            uint256 len = a.code.length - 1;
+            assembly ("memory-safe") {
+                extcodecopy(a, dst, 1, len) // the segment's data: code after the STOP prefix
+            }
+            dst += len;
+        }
+    }
+
+    /// @dev The data length of segment `seg` (code length − 1), requiring the STOP prefix.
+    function _segmentData(address seg) private view returns (uint256) {
         uint256 size = seg.code.length;
         bytes1 prefix;
         assembly ("memory-safe") {
@@ -533,9 +568,15 @@ contract NNModel is WeightStore {
             prefix := and(mload(0), shl(248, 0xff))
         }
         if (size < 2 || prefix != 0) revert NotASegment(seg);
-        data = new bytes(size - 1);
+        return size - 1;
+    }
+
+    /// @dev The data of a code segment (`code[1:]`), requiring the STOP prefix.
+    function _readSegment(address seg) private view returns (bytes memory data) {
+        uint256 len = _segmentData(seg);
+        data = new bytes(len);
         assembly ("memory-safe") {
-            extcodecopy(seg, add(data, 0x20), 1, sub(size, 1))
+            extcodecopy(seg, add(data, 0x20), 1, len)
         }
     }
 

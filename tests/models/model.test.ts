@@ -12,7 +12,10 @@ import { loadOracle, type Oracle } from '../../src/harness/oracle.ts';
 import { buildSegments, executeUpload, segmentInitcode, simulatorBackend, weightsRoot } from '../../src/harness/storage/index.ts';
 import {
   buildModel,
+  configSegments,
   decodeModelConfig,
+  executePlan,
+  manifestData,
   deployLayers,
   deployModel,
   encodeModelConfig,
@@ -240,5 +243,37 @@ describe('inference fees', () => {
     expect((await send(m, 'startSession', [x], 2, 1500n)).status).toBe(1);
     expect((await chain.call<bigint>(c, collection.abi, 'accruedFees', [tokenId])).value).toBe(2500n);
     expect(await chain.getBalance(m)).toBe(0n);
+  });
+});
+
+describe('a config over one segment (manifest of parts)', () => {
+  // 24 Dense nodes: a config blob of ≈ 27 kB, more than one segment's 24,575 data bytes.
+  const spec = mlp({ mode: 'int8', dims: Array.from({ length: 25 }, () => 8), seed: 51 });
+
+  it('is deployed as parts + a manifest; infer, configBlob and a session work; bad manifests are refused', async () => {
+    const b = buildModel(spec, addrs);
+    expect(b.blob.length).toBeGreaterThan(24_575);
+    const cs = configSegments(b.blob);
+    expect(cs.parts.length).toBe(2);
+    const d = await deployModel(chain, b);
+    expect(d.configParts.length).toBe(2);
+    expect(await view<string>(d.address, 'configBlob')).toBe(hexlify(b.blob));
+    expect(await view<string>(d.address, 'configHash')).toBe(keccak256(b.blob));
+    const x = mlpInput(spec, 9);
+    const expected = oracleInfer(oracle, spec, x);
+    expect(await view<string>(d.address, 'infer', [x])).toBe(hexlify(expected));
+    const res = await executePlan(chain, d.address, x, { cap: 400_000n });
+    expect(res.txs.length).toBeGreaterThan(2);
+    expect(hexlify(res.output)).toBe(hexlify(expected));
+
+    const m = (await chain.deploy(model, [acct(0)])).address;
+    // A manifest listing a non-segment (the model contract: code without the STOP prefix), a truncated
+    // manifest, and parts in the wrong order (hash mismatch).
+    const bad = await configSegment(manifestData([d.configParts[0]!, m]));
+    expectRevert(await send(m, 'setConfig', [bad, b.configHash]), 'NotASegment', [m]);
+    const truncated = await configSegment(manifestData(d.configParts).subarray(0, 30));
+    expectRevert(await send(m, 'setConfig', [truncated, b.configHash]), 'NotASegment', [truncated]);
+    const swapped = await configSegment(manifestData([d.configParts[1]!, d.configParts[0]!]));
+    expectRevert(await send(m, 'setConfig', [swapped, b.configHash]), 'ConfigHashMismatch');
   });
 });

@@ -24,6 +24,7 @@ import { deployArtifacts } from './artifacts.ts';
 import { blobWeightsRoot, buildSegments, executeUpload, segmentInitcode, segmentRuntime, WEIGHT_STORE_ABI, type StorageBackend, type UploadProgress } from '../storage/index.ts';
 import { DeployError, TxSender, describeFailure, registerErrorAbi, type SentTx } from './tx.ts';
 import { findStep, step, type DeploymentRecord, type RecordStore, type StepEntry } from './record.ts';
+import { configSegments } from '../model-chain/config.ts';
 
 export const COLLECTION_SOURCE = 'contracts/collection/ModelCollection.sol';
 
@@ -226,8 +227,13 @@ export async function runDeployment(target: DeployTarget, opts: RunDeployOptions
   const owner = await view<string>(modelAddr, modelIface, 'owner');
   if (owner.toLowerCase() !== me.toLowerCase()) throw new DeployError(`the model ${modelAddr} is owned by ${owner}, not by this key (${me})`);
 
-  // 4. Config segment and setConfig.
-  const segAddr = await create('config segment', segmentInitcode(bytes.blob), hexlify(segmentRuntime(bytes.blob)), 'config segment');
+  // 4. Config segment(s) and setConfig: a config over one segment is deployed as parts, then a
+  //    manifest segment listing them (configSegments; NNModel reads the concatenation).
+  const cs = configSegments(bytes.blob);
+  const partAddrs: string[] = [];
+  for (const [i, p] of cs.parts.entries()) partAddrs.push(await create(`config part ${i}`, segmentInitcode(p), hexlify(segmentRuntime(p)), `config part ${i}`));
+  const rootData = cs.root(partAddrs);
+  const segAddr = await create(cs.parts.length ? 'config manifest' : 'config segment', segmentInitcode(rootData), hexlify(segmentRuntime(rootData)), 'config segment');
   rec.addresses.configSegment = segAddr;
   store.save();
   await call('setConfig', modelAddr, modelIface.encodeFunctionData('setConfig', [segAddr, bytes.configHash]), async () => (await view<string>(modelAddr, modelIface, 'configHash')) === bytes.configHash);

@@ -22,6 +22,7 @@ import { getProfile, type ChainProfile } from '../../simulator/profiles.ts';
 import { createEip1193Provider } from '../../simulator/rpc/index.ts';
 import { deployArtifacts } from './artifacts.ts';
 import { describeTx, executePlan, rangeChunk, type ExecutionResult, type PlannedTx } from '../model-chain/plan.ts';
+import { manifestParts } from '../model-chain/config.ts';
 import { executeUpload, segmentHash, simulatorBackend } from '../storage/index.ts';
 import { runDeployment, type BuiltBytes } from './deployer.ts';
 import { MemoryRecordStore, type DeploymentRecord } from './record.ts';
@@ -128,7 +129,9 @@ export async function buildReplica(provider: Provider, rec: DeploymentRecord): P
   const chain = await createChain({ profile: rec.chain.profile });
   const sm = chain.vm.stateManager;
   const codes = new Map<string, string>();
-  for (const a of [...Object.values(rec.addresses.layers), configSegment, ...segs]) {
+  // A config over one segment: its root is a manifest listing the parts (configSegments).
+  const parts = manifestParts(getBytes(await provider.getCode(configSegment)).subarray(1));
+  for (const a of [...Object.values(rec.addresses.layers), configSegment, ...parts, ...segs]) {
     const code = await provider.getCode(a);
     if (code === '0x') throw new DeployError(`no code at ${a} on the node`);
     codes.set(a.toLowerCase(), code);

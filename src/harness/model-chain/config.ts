@@ -13,7 +13,7 @@
  *
  * Node ids: 0 = the model input, node i ≥ 1 = nodes[i − 1]; the model output is the last node.
  */
-import { AbiCoder, getBytes, keccak256 } from 'ethers';
+import { AbiCoder, getAddress, getBytes, hexlify, keccak256 } from 'ethers';
 import { encodeAbi } from '../layers/schema.ts';
 import { elementBytes, modeCode, type LayerOp, type ModeName } from '../layers/types.ts';
 import { DENSE, type QuantizedDense } from '../layers/dense.ts';
@@ -228,7 +228,7 @@ export function buildModel(spec: ModelSpec, layers: Readonly<Record<string, stri
     nodes,
   };
   const blob = encodeModelConfig(config);
-  if (blob.length > SEGMENT_MAX_DATA) throw new ModelConfigError(`config blob of ${blob.length} bytes exceeds one segment (${SEGMENT_MAX_DATA} bytes)`);
+  if (blob.length > MAX_CONFIG_PARTS * SEGMENT_MAX_DATA) throw new ModelConfigError(`config blob of ${blob.length} bytes exceeds ${MAX_CONFIG_PARTS} segments`);
   return { spec, config, blob, configHash: keccak256(blob), weights };
 }
 
@@ -254,4 +254,48 @@ export function quantizedModelSpec(qm: QuantizedModel): ModelSpec {
     output: qm.mode === 'int8' ? { scale: qm.output!.scale, zeroPoint: qm.output!.zeroPoint } : { F: qm.F },
     layers: qm.layers.map((l) => layerSpec(l)),
   };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Config segments
+
+/** First data byte of a config manifest segment (an `abi.encode(ModelConfig)` blob starts with 0x00). */
+export const CONFIG_MANIFEST_TAG = 0x01;
+/** Most segments one manifest can list (1 + 20·n ≤ one segment's data). */
+export const MAX_CONFIG_PARTS = Math.floor((SEGMENT_MAX_DATA - 1) / 20);
+
+/**
+ * The code segments holding a config blob (twin of `NNModel._readConfig`): a blob that fits one segment
+ * is its own root segment (`parts` empty); a larger one is cut into `parts` of ≤ `maxData` bytes, deployed
+ * first, and the root segment is a manifest: 0x01 ‖ the parts' 20-byte addresses in order.
+ * `setConfig(root, keccak256(blob))` then reads and checks the concatenation.
+ */
+export function configSegments(blob: Uint8Array, maxData = SEGMENT_MAX_DATA): { parts: Uint8Array[]; root: (partAddresses: readonly string[]) => Uint8Array } {
+  if (blob.length <= maxData) return { parts: [], root: () => blob };
+  const parts: Uint8Array[] = [];
+  for (let at = 0; at < blob.length; at += maxData) parts.push(blob.subarray(at, Math.min(at + maxData, blob.length)));
+  if (parts.length > MAX_CONFIG_PARTS) throw new ModelConfigError(`config blob of ${blob.length} bytes needs ${parts.length} segments, more than a manifest lists (${MAX_CONFIG_PARTS})`);
+  return {
+    parts,
+    root: (addrs) => {
+      if (addrs.length !== parts.length) throw new ModelConfigError(`config manifest: ${addrs.length} addresses for ${parts.length} parts`);
+      return manifestData(addrs);
+    },
+  };
+}
+
+/** A config manifest segment's data: 0x01 ‖ the 20-byte addresses. */
+export function manifestData(addrs: readonly string[]): Uint8Array {
+  const out = new Uint8Array(1 + 20 * addrs.length);
+  out[0] = CONFIG_MANIFEST_TAG;
+  addrs.forEach((a, i) => out.set(getBytes(a), 1 + 20 * i));
+  return out;
+}
+
+/** The part addresses a config segment's data lists, or [] when it is the blob itself. */
+export function manifestParts(data: Uint8Array): string[] {
+  if (data.length === 0 || data[0] !== CONFIG_MANIFEST_TAG) return [];
+  const out: string[] = [];
+  for (let at = 1; at + 20 <= data.length; at += 20) out.push(getAddress(hexlify(data.subarray(at, at + 20))));
+  return out;
 }

@@ -8,7 +8,7 @@
 import { type Chain, type TxOptions } from '../../simulator/index.ts';
 import { compileContracts, getArtifact, type Artifact, type CompileOutput } from '../compile.ts';
 import { executeUpload, segmentInitcode, simulatorBackend, type UploadOptions, type UploadResult } from '../storage/index.ts';
-import type { BuiltModel } from './config.ts';
+import { configSegments, type BuiltModel } from './config.ts';
 
 const wrapper = (contract: string) => ({ source: `contracts/layers/${contract}.sol`, contract });
 
@@ -111,7 +111,10 @@ export interface DeployModelOptions {
 export interface DeployedModel {
   address: string;
   codeSize: number;
+  /** The config's root segment (the blob itself, or a manifest listing `configParts`). */
   configSegment: string;
+  /** Segments of a config over one segment, in order (empty when it fits one). */
+  configParts: string[];
   upload: UploadResult;
   gas: { model: bigint; configSegment: bigint; setConfig: bigint; upload: bigint; seal: bigint };
 }
@@ -125,7 +128,17 @@ export async function deployModel(chain: Chain, built: BuiltModel, opts: DeployM
   const artifact = modelArtifact();
   const sender = typeof from === 'number' ? chain.accounts[from]!.address : typeof from === 'string' ? from : from.address;
   const m = await chain.deploy(artifact, [opts.owner ?? sender], { from });
-  const seg = await chain.deployCode(segmentInitcode(built.blob), { from });
+  // The config: one segment, or parts plus a manifest segment listing them (configSegments).
+  const cs = configSegments(built.blob);
+  const parts: string[] = [];
+  let configGas = 0n;
+  for (const p of cs.parts) {
+    const d = await chain.deployCode(segmentInitcode(p), { from });
+    parts.push(d.address);
+    configGas += d.gasUsed;
+  }
+  const seg = await chain.deployCode(segmentInitcode(cs.root(parts)), { from });
+  configGas += seg.gasUsed;
   const sc = await chain.send(m.address, artifact.abi, 'setConfig', [seg.address, built.configHash], { from });
   if (sc.status !== 1) throw new Error(`setConfig reverted: ${sc.revert?.message}`);
   const upload = await executeUpload(simulatorBackend(chain, { from }), m.address, built.weights, opts.upload);
@@ -139,7 +152,8 @@ export async function deployModel(chain: Chain, built: BuiltModel, opts: DeployM
     address: m.address,
     codeSize: m.codeSize,
     configSegment: seg.address,
+    configParts: parts,
     upload,
-    gas: { model: m.gasUsed, configSegment: seg.gasUsed, setConfig: sc.gasUsed, upload: upload.gas.total, seal: sealGas },
+    gas: { model: m.gasUsed, configSegment: configGas, setConfig: sc.gasUsed, upload: upload.gas.total, seal: sealGas },
   };
 }

@@ -78,7 +78,8 @@ async function deployOn(chain: Chain, qm: QuantizedModel) {
   const names = new Map<string, string>();
   for (const l of Object.values(d.layers)) names.set(l.address.toLowerCase(), `layer contract ${l.kind}`);
   names.set(d.model.address.toLowerCase(), 'NNModel');
-  names.set(d.model.configSegment.toLowerCase(), 'config segment');
+  names.set(d.model.configSegment.toLowerCase(), d.model.configParts.length ? 'config manifest segment' : 'config segment');
+  d.model.configParts.forEach((a, i) => names.set(a.toLowerCase(), `config segment ${i}`));
   d.model.upload.addresses.forEach((a, i) => names.set(a.toLowerCase(), `weight segment ${i}`));
   const mi = new Interface(modelArtifact().abi as never);
   const transactions: DeployTx[] = [];
