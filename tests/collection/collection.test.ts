@@ -6,8 +6,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Interface, ZeroAddress, getAddress, hexlify, keccak256 } from 'ethers';
 import { compileFor, getArtifact, type Artifact } from '../../src/harness/compile.ts';
-import { BASE_FEE, createChain, type Chain, type Receipt } from '../../src/simulator/index.ts';
+import { BASE_FEE, createChain, type Chain } from '../../src/simulator/index.ts';
 import { buildSegments, executeUpload, simulatorBackend, weightsRoot } from '../../src/harness/storage/index.ts';
+import { expectRevert } from '../helpers/receipts.ts';
 
 const CONFIG = hexlify(new TextEncoder().encode('{"layers":["conv","dense"]}'));
 const BLOB = Uint8Array.from({ length: 2500 }, (_, i) => (i * 131 + 7) & 0xff);
@@ -29,11 +30,6 @@ beforeAll(async () => {
   c = (await chain.deploy(collection, ['nnchain models', 'NNM', MAX_BPS])).address;
 });
 
-function expectRevert(r: Receipt, name: string, args?: unknown[]): void {
-  expect(r.status, `expected revert ${name}`).toBe(0);
-  expect(r.revert?.name).toBe(name);
-  if (args) expect(r.revert?.args).toEqual(args);
-}
 
 const send = (to: string, abi: Artifact, method: string, args: unknown[], from = 0, value?: bigint) => chain.send(to, abi.abi, method, args, { from, value });
 const view = async <T>(to: string, abi: Artifact, method: string, args: unknown[] = []) => (await chain.call<T>(to, abi.abi, method, args)).value;

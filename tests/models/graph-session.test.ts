@@ -8,7 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hexlify, keccak256 } from 'ethers';
-import { createChain, type Chain, type Receipt } from '../../src/simulator/index.ts';
+import { createChain, type Chain } from '../../src/simulator/index.ts';
 import { loadOracle, type Oracle } from '../../src/harness/oracle.ts';
 import {
   buildModel,
@@ -29,6 +29,7 @@ import {
 } from '../../src/harness/model-chain/index.ts';
 import type { Artifact } from '../../src/harness/compile.ts';
 import { argmaxOf, mlp, mlpInput, eventArg } from './helpers.ts';
+import { expectRevert } from '../helpers/receipts.ts';
 
 let chain: Chain;
 let oracle: Oracle;
@@ -42,10 +43,6 @@ beforeAll(async () => {
   addrs = layerAddresses(await deployLayers(chain, ['Dense']));
 });
 
-function expectRevert(r: Receipt, name: string): void {
-  expect(r.status, `expected revert ${name}`).toBe(0);
-  expect(r.revert?.name).toBe(name);
-}
 
 /**
  * node 1 = Dense(x) 256→160, node 2 = Dense(node 1) 160→64, node 3 = Dense(x) 256→64 (reads the input

@@ -28,6 +28,7 @@ import {
   type DeployedLayer,
 } from '../../src/harness/model-chain/index.ts';
 import { argmaxOf, mlp, mlpInput, eventArg } from './helpers.ts';
+import { expectRevert } from '../helpers/receipts.ts';
 
 const CODE_LIMIT = 24_576;
 
@@ -47,11 +48,6 @@ beforeAll(async () => {
 
 const acct = (i: number) => chain.accounts[i]!.address;
 
-function expectRevert(r: Receipt, name: string, args?: unknown[]): void {
-  expect(r.status, `expected revert ${name}`).toBe(0);
-  expect(r.revert?.name).toBe(name);
-  if (args) expect(r.revert?.args).toEqual(args);
-}
 
 async function send(to: string, method: string, args: unknown[], from = 0, value = 0n): Promise<Receipt> {
   return chain.send(to, model.abi, method, args, { from, value });

@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hexlify, keccak256, ZeroHash } from 'ethers';
-import { createChain, type Chain, type Receipt } from '../../src/simulator/index.ts';
+import { createChain, type Chain } from '../../src/simulator/index.ts';
 import { loadOracle, type Oracle } from '../../src/harness/oracle.ts';
 import {
   buildModel,
@@ -31,6 +31,7 @@ import type { Artifact } from '../../src/harness/compile.ts';
 import { quantizeDense } from '../../src/harness/layers/index.ts';
 import { activationParams } from '../../src/harness/quantize/int8.ts';
 import { argmaxOf, mlp, mlpInput, uniform } from './helpers.ts';
+import { expectRevert } from '../helpers/receipts.ts';
 
 let chain: Chain;
 let oracle: Oracle;
@@ -44,11 +45,6 @@ beforeAll(async () => {
   addrs = layerAddresses(await deployLayers(chain));
 });
 
-function expectRevert(r: Receipt, name: string, args?: unknown[]): void {
-  expect(r.status, `expected revert ${name}`).toBe(0);
-  expect(r.revert?.name).toBe(name);
-  if (args) expect(r.revert?.args).toEqual(args);
-}
 
 const send = (to: string, method: string, args: unknown[], from = 0) => chain.send(to, model.abi, method, args, { from });
 

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BrowserProvider, ZeroAddress, getBytes, hexlify, keccak256 } from 'ethers';
 import { compileFor, getArtifact, type Artifact } from '../../src/harness/compile.ts';
-import { createChain, type Chain, type Receipt } from '../../src/simulator/index.ts';
+import { createChain, type Chain } from '../../src/simulator/index.ts';
 import { createEip1193Provider } from '../../src/simulator/rpc/index.ts';
 import {
   SEGMENT_MAX_DATA,
@@ -21,6 +21,7 @@ import {
   weightsRoot,
   type UploadProgress,
 } from '../../src/harness/storage/index.ts';
+import { expectRevert } from '../helpers/receipts.ts';
 
 /** Deterministic pseudo-random bytes (xorshift32), like int8 weights: almost no zero bytes. */
 function pseudoBytes(n: number, seed = 1): Uint8Array {
@@ -53,11 +54,6 @@ async function newModel(owner = 0, config = CONFIG): Promise<string> {
   return address;
 }
 
-function expectRevert(r: Receipt, name: string, args?: unknown[]): void {
-  expect(r.status, `expected revert ${name}`).toBe(0);
-  expect(r.revert?.name).toBe(name);
-  if (args) expect(r.revert?.args).toEqual(args);
-}
 
 async function view<T>(address: string, method: string, args: unknown[] = []): Promise<T> {
   return (await chain.call<T>(address, model.abi, method, args)).value;
