@@ -13,12 +13,17 @@
  * - `geom(c_, oy, ox)` (both blocks): the valid taps of output pixel (oy, ox), written to the context.
  * - `qrows(xp, xend, kp) -> a0..a3`: q mode, one run of taps for a group of 4 output channels;
  *   input int64 at xp (stride 8), group-panel kernel words at kp (stride 32), Q_UNROLL rows/iteration.
- * - `rows8(xp, xend, wp, zc) -> b0..b3`: int8 SWAR rows (stride 1 byte in, 128 bytes of spread lanes),
- *   I8_UNROLL rows per iteration from one input word.
- * - `emitFull64(yp, bp, a0..a3)`: decodes a full panel's 32 signed lanes top-down into int64 outputs
- *   `acc + bias` in ascending channel order.
- * - `emitFullI8(yp, tp, z, a0..a3)`: the same, requantized to int8 with the per-channel table
- *   `[bias, M, shift]` at tp.
+ * - `rows8x<G>(xp, xend, wp, zc) -> b0..b<G−1>` for G = 1, 2, 4: int8 SWAR rows (stride 1 byte in, 32·G
+ *   bytes of spread lane words per row: a panel of m ≤ 32 channels has G = ⌈m/8⌉ rounded up to 1, 2 or
+ *   4), I8_UNROLL rows per iteration from one input word.
+ * - `taps2x<G>(xp, xend, wp, K) -> b0.., c0..` for G = 1, 2: the gathered hot loop for two pixels at
+ *   once (taps at xp and xp + K), raw offset-binary multipliers (the caller subtracts zc·ΣP).
+ * - `emitFull64(yp, bp, a0..a3)`: decodes a full panel's 32 signed lanes (interleaved layout) top-down
+ *   into int64 outputs `acc + bias` in ascending channel order.
+ * - `emitWordI8(yp, tp, a, sc, cc)` / `emitWordI8x4(…)`: one lane word requantized to int8 with the
+ *   per-channel table `[bias, M′]` at tp and the common shift sc and constant cc (Conv.sol `_tableI8`:
+ *   zOut and the rounding half folded into cc), channels at stride 1 (partial panel) or 4 (a full
+ *   panel's interleaved word).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -109,27 +114,82 @@ export function generateConvQ(ind = '            '): string {
   return L.join('\n');
 }
 
-/** One int8 row: multiplier from byte r of xw (or `xv` given), spread lanes at wp + 128r. */
-function i8Row(r: number, xvExpr: string, ind: string): string[] {
-  return [
-    `${ind}{`,
-    `${ind}    let xv := ${xvExpr}`,
-    `${ind}    b0 := add(b0, mul(mload(${off('wp', 128 * r)}), xv))`,
-    `${ind}    b1 := add(b1, mul(mload(${off('wp', 128 * r + 32)}), xv))`,
-    `${ind}    b2 := add(b2, mul(mload(${off('wp', 128 * r + 64)}), xv))`,
-    `${ind}    b3 := add(b3, mul(mload(${off('wp', 128 * r + 96)}), xv))`,
-    `${ind}}`,
-  ];
+/** One int8 row of a G-word panel: multiplier from byte r of xw (or `xv` given), lane words at wp + 32G·r + 32k. */
+function i8Row(r: number, xvExpr: string, ind: string, G: number): string[] {
+  const L = [`${ind}{`, `${ind}    let xv := ${xvExpr}`];
+  for (let k = 0; k < G; k++) L.push(`${ind}    b${k} := add(b${k}, mul(mload(${off('wp', 32 * G * r + 32 * k)}), xv))`);
+  L.push(`${ind}}`);
+  return L;
 }
 
-/** Accumulator holding channel j of a panel at its top lane after ⌊j/4⌋ left shifts: lane i of a_k is channel 31 − 4i − k. */
+/** `rows8x<G>`: the hot loop over one run for a panel spread into G lane words per kernel row. */
+function rowsFn(G: number, ind: string): string[] {
+  const i2 = ind + '    ';
+  const bs = Array.from({ length: G }, (_, k) => `b${k}`).join(', ');
+  const L: string[] = [
+    `${ind}function rows8x${G}(xp, xend, wp, zc) -> ${bs} {`,
+    `${i2}// ${I8_UNROLL} rows per iteration while at least ${I8_UNROLL} remain (xp + ${I8_UNROLL} <= xend);`,
+    `${i2}// bytes 0..${I8_UNROLL - 1} of xw are the rows' offset-binary inputs.`,
+    `${i2}for {} lt(add(xp, ${I8_UNROLL - 1}), xend) {`,
+    `${i2}    xp := add(xp, ${I8_UNROLL})`,
+    `${i2}    wp := add(wp, ${32 * G * I8_UNROLL})`,
+    `${i2}} {`,
+    `${i2}    let xw := mload(xp)`,
+  ];
+  for (let r = 0; r < I8_UNROLL; r++) L.push(...i8Row(r, `sub(byte(${r}, xw), zc)`, i2 + '    ', G));
+  L.push(`${i2}}`, `${i2}// The remaining rows one at a time.`, `${i2}for {} lt(xp, xend) {`, `${i2}    xp := add(xp, 1)`, `${i2}    wp := add(wp, ${32 * G})`, `${i2}} {`);
+  L.push(...i8Row(0, 'sub(shr(248, mload(xp)), zc)', i2 + '    ', G));
+  L.push(`${i2}}`, `${ind}}`);
+  return L;
+}
+
+/** `taps2x<G>`: two gathered pixels per pass, G ≤ 2 lane words, zc-free multipliers. */
+function taps2Fn(G: number, ind: string): string[] {
+  const i2 = ind + '    ';
+  const outs = [...Array.from({ length: G }, (_, k) => `b${k}`), ...Array.from({ length: G }, (_, k) => `c${k}`)].join(', ');
+  const row = (r: number, u: string, v: string, i3: string): string[] => {
+    const L = [`${i3}{`];
+    for (let k = 0; k < G; k++) {
+      L.push(
+        `${i3}    let w${k} := mload(${off('wp', 32 * G * r + 32 * k)})`,
+        `${i3}    b${k} := add(b${k}, mul(w${k}, ${u}))`,
+        `${i3}    c${k} := add(c${k}, mul(w${k}, ${v}))`,
+      );
+    }
+    L.push(`${i3}}`);
+    return L;
+  };
+  const L: string[] = [
+    `${ind}function taps2x${G}(xp, xend, wp, K) -> ${outs} {`,
+    `${i2}for {} lt(add(xp, ${I8_UNROLL - 1}), xend) {`,
+    `${i2}    xp := add(xp, ${I8_UNROLL})`,
+    `${i2}    wp := add(wp, ${32 * G * I8_UNROLL})`,
+    `${i2}} {`,
+    `${i2}    let xw := mload(xp)`,
+    `${i2}    let xq := mload(add(xp, K))`,
+  ];
+  for (let r = 0; r < I8_UNROLL; r++) L.push(...row(r, `byte(${r}, xw)`, `byte(${r}, xq)`, i2 + '    '));
+  L.push(`${i2}}`, `${i2}for {} lt(xp, xend) {`, `${i2}    xp := add(xp, 1)`, `${i2}    wp := add(wp, ${32 * G})`, `${i2}} {`);
+  L.push(...row(0, 'shr(248, mload(xp))', 'shr(248, mload(add(xp, K)))', i2 + '    '));
+  L.push(`${i2}}`, `${ind}}`);
+  return L;
+}
+
+/** Full-panel accumulator holding channel j at its top lane after ⌊j/4⌋ left shifts: lane i of a_k is channel 31 − 4i − k. */
 const accOf = (j: number): string => `a${3 - (j % 4)}`;
 
-/** Top-lane extraction of channel j (see conv2dI8 in Conv.sol): v = round-to-nearest(a / 2^224), then a <<= 32. */
-function topLane(j: number, v: string, ind: string): string[] {
+/** Top-lane extraction of channel j of a full panel: v = round-to-nearest(a / 2^224), then a <<= 32. */
+function topLaneFull(j: number, v: string, ind: string): string[] {
   const a = accOf(j);
-  const L = [`${ind}    let ${v} := sar(224, add(${a}, LANE_TOP_HALF))`];
+  const L = [`${ind}    let ${v} := sar(224, add(${a}, h))`];
   if (j < 28) L.push(`${ind}    ${a} := shl(32, ${a})`);
+  return L;
+}
+
+/** Top-lane extraction of lane word `a` (see conv2dI8 in Conv.sol): v = round-to-nearest(a / 2^224), then a <<= 32. */
+function topLane(t: number, v: string, ind: string): string[] {
+  const L = [`${ind}    let ${v} := sar(224, add(a, h))`];
+  if (t < 7) L.push(`${ind}    a := shl(32, a)`);
   return L;
 }
 
@@ -137,56 +197,57 @@ export function generateConvI8(ind = '            '): string {
   const i2 = ind + '    ';
   const L: string[] = [
     ...geom(ind),
-    `${ind}// The hot loop: rows [xp, xend) of one run. Equivalent to, for each row r and k = 0..3,`,
+    `${ind}// The hot loop: rows [xp, xend) of one run, for a panel spread into G = 1, 2 or 4 lane words per`,
+    `${ind}// kernel row (rows8x<G>, 32·G bytes per row). Equivalent to, for each row r and k = 0..G−1,`,
     `${ind}//   b_k += (x_r − zx)·P_{r,k}  (mod 2^256; see conv2dI8 for why the lanes stay exact),`,
     `${ind}// with x_r + 128 the offset-binary input byte and zc = zx + 128.`,
-    `${ind}function rows8(xp, xend, wp, zc) -> b0, b1, b2, b3 {`,
-    `${i2}// ${I8_UNROLL} rows per iteration while at least ${I8_UNROLL} remain (xp + ${I8_UNROLL} <= xend);`,
-    `${i2}// bytes 0..${I8_UNROLL - 1} of xw are the rows' offset-binary inputs.`,
-    `${i2}for {} lt(add(xp, ${I8_UNROLL - 1}), xend) {`,
-    `${i2}    xp := add(xp, ${I8_UNROLL})`,
-    `${i2}    wp := add(wp, ${128 * I8_UNROLL})`,
-    `${i2}} {`,
-    `${i2}    let xw := mload(xp)`,
   ];
-  for (let r = 0; r < I8_UNROLL; r++) L.push(...i8Row(r, `sub(byte(${r}, xw), zc)`, i2 + '    '));
-  L.push(`${i2}}`, `${i2}// The remaining rows one at a time.`, `${i2}for {} lt(xp, xend) {`, `${i2}    xp := add(xp, 1)`, `${i2}    wp := add(wp, 128)`, `${i2}} {`);
-  L.push(...i8Row(0, 'sub(shr(248, mload(xp)), zc)', i2 + '    '));
-  L.push(`${i2}}`, `${ind}}`);
+  for (const G of [1, 2, 4]) L.push(...rowsFn(G, ind));
+  L.push(
+    `${ind}// The gathered hot loop for two pixels at once (their taps at xp and xp + K), G ≤ 2 lane words,`,
+    `${ind}// multiplier the raw offset-binary byte u = x + 128 (no zx subtraction: every tap of a gathered`,
+    `${ind}// pixel is present, so the caller subtracts zc·Σ_r P_{r,k} once). Equivalent to, for each row r:`,
+    `${ind}//   b_k += u_r·P_{r,k},  c_k += u'_r·P_{r,k}  (mod 2^256),  u_r, u'_r the two pixels' tap bytes.`,
+  );
+  for (let G = 1; G <= 2; G++) L.push(...taps2Fn(G, ind));
 
   L.push(
-    `${ind}// A full panel (32 channels, no intermediate flush) straight to int64 outputs, in ascending`,
-    `${ind}// channel order. Equivalent to, for j = 0..31: y[j] = L_j + bias[j] as big-endian int64 at yp + 8j,`,
-    `${ind}// where L_j is the top lane of a_{3 − j mod 4} after ⌊j/4⌋ 32-bit left shifts (see conv2dI8).`,
+    `${ind}// A full panel (32 channels, interleaved layout, no intermediate flush) straight to int64 outputs,`,
+    `${ind}// in ascending channel order. Equivalent to, for j = 0..31: y[j] = L_j + bias[j] as big-endian int64`,
+    `${ind}// at yp + 8j, where L_j is the top lane of a_{3 − j mod 4} after ⌊j/4⌋ 32-bit left shifts (see conv2dI8).`,
     `${ind}// Each whole-word mstore zeroes the 24 bytes after its element; they belong to later elements`,
     `${ind}// (written afterwards, outputs are produced in ascending order) or to allocQ's spare word.`,
     `${ind}function emitFull64(yp, bp, a0, a1, a2, a3) {`,
+    `${i2}let h := LANE_TOP_HALF // a local: the optimizer would rebuild the constant at every use`,
   );
   for (let j = 0; j < 32; j++) {
-    L.push(`${i2}{`, ...topLane(j, 'v', i2));
+    L.push(`${i2}{`, ...topLaneFull(j, 'v', i2));
     L.push(`${i2}    mstore(${off('yp', 8 * j)}, shl(192, add(v, signextend(3, mload(${off('bp', 32 * j)})))))`, `${i2}}`);
   }
   L.push(`${ind}}`);
 
-  L.push(
-    `${ind}// A full panel straight to requantized int8 outputs. Equivalent to, for j = 0..31:`,
-    `${ind}//   y[j] = Int8Math.requantizeUnchecked(L_j + bias[j], M[j], shift[j], z)`,
-    `${ind}// with the table tp = [bias, M, shift] per channel (96 bytes). |(L + bias)·M| < 2^79 and`,
-    `${ind}// shift ≤ 126 (validated): nothing wraps; RHAZ as Rounding.rshiftRound, then sat8.`,
-    `${ind}function emitFullI8(yp, tp, z, a0, a1, a2, a3) {`,
-  );
-  for (let j = 0; j < 32; j++) {
-    L.push(`${i2}{`, ...topLane(j, 'r', i2));
+  for (const S of [1, 4]) {
     L.push(
-      `${i2}    r := mul(add(r, mload(${off('tp', 96 * j)})), mload(${off('tp', 96 * j + 32)}))`,
-      `${i2}    let s := mload(${off('tp', 96 * j + 64)})`,
-      `${i2}    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }`,
-      `${i2}    r := add(r, z)`,
-      `${i2}    if sgt(r, 127) { r := 127 }`,
-      `${i2}    if slt(r, not(127)) { r := not(127) }`,
-      `${i2}    mstore8(${off('yp', j)}, r)`,
-      `${i2}}`,
+      `${ind}// One lane word to requantized int8 outputs ${S === 1 ? '8 consecutive channels (a partial panel word)' : 'channels j0, j0 + 4, …, j0 + 28 (a full panel word)'}.`,
+      `${ind}// Equivalent to, for t = 0..7, with L_t the top lane of a after t 32-bit left shifts:`,
+      `${ind}//   y[${S}t] = Int8Math.requantizeUnchecked(L_t + bias[${S}t], M[${S}t], shift[${S}t], zOut)`,
+      `${ind}// in the branch-free form of _tableI8 (table tp = [bias, M′] per channel, 64 bytes; common shift sc`,
+      `${ind}// and constant cc): p = (L + bias)·M′, r = sar(sc, p + cc − [p < 0]), then sat8 (one test: r fits`,
+      `${ind}// int8 iff signextend(0, r) = r; else 127 for r > 0, −128 = 127 ⊕ −1 for r < 0).`,
+      `${ind}function emitWordI8${S === 1 ? '' : 'x4'}(yp, tp, a, sc, cc) {`,
+      `${i2}let h := LANE_TOP_HALF`,
     );
+    for (let t = 0; t < 8; t++) {
+      L.push(`${i2}{`, ...topLane(t, 'r', i2));
+      L.push(
+        `${i2}    r := mul(add(r, mload(${off('tp', 64 * S * t)})), mload(${off('tp', 64 * S * t + 32)}))`,
+        `${i2}    r := sar(sc, add(r, sub(cc, slt(r, 0))))`,
+        `${i2}    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }`,
+        `${i2}    mstore8(${off('yp', S * t)}, r)`,
+        `${i2}}`,
+      );
+    }
+    if (S === 1) L.push(`${ind}}`);
   }
   L.push(`${ind}}`);
   return L.join('\n');

@@ -73,6 +73,14 @@ library Conv {
     uint256 private constant LOW192 = 0xffffffffffffffffffffffffffffffffffffffffffffffff;
     /// @dev 2^223: `sar(224, a + 2^223)` is the top signed 32-bit lane of a lane word (see conv2dI8).
     uint256 private constant LANE_TOP_HALF = 0x80000000000000000000000000000000000000000000000000000000;
+    /// @dev Masks of the byte → 32-bit lane spread (see _spreadI8): the low 16 bits of each 128-bit half,
+    ///      bits 16..31 of each 128-bit half, the low byte of each 64-bit quarter, its second byte.
+    uint256 private constant SPREAD_LO16 = 0x0000000000000000000000000000ffff0000000000000000000000000000ffff;
+    uint256 private constant SPREAD_HI16 = 0x000000000000000000000000ffff0000000000000000000000000000ffff0000;
+    uint256 private constant SPREAD_LO8 = 0x00000000000000ff00000000000000ff00000000000000ff00000000000000ff;
+    uint256 private constant SPREAD_HI8 = 0x000000000000ff00000000000000ff00000000000000ff00000000000000ff00;
+    /// @dev Longest kernel-row run (`kw·Cin` bytes) of the gathered int8 path (one word per gathered run).
+    uint256 private constant GATHER_MAX_RUN = 32;
 
     // ------------------------------------------------------------------------------ geometry
 
@@ -246,7 +254,7 @@ library Conv {
         /// @solidity memory-safe-assembly
         assembly {
             c := mload(0x40)
-            mstore(0x40, add(c, 0x880)) // 68 words: geometry, op words, 32-word lane scratch
+            mstore(0x40, add(c, 0x980)) // 76 words: geometry, op words, 32-word lane scratch, int8 words
             mstore(c, mload(s))
             mstore(add(c, 0x20), mload(add(s, 0x20)))
             mstore(add(c, 0x40), mload(add(s, 0x40)))
@@ -483,26 +491,35 @@ library Conv {
     ///      (the q byte layout). `zx ∉ int8` → `ValueOutOfRange(zx)`. Errors: see the library doc.
     ///
     ///      SWAR kernel (a §4.2 variant with signed lanes; the result is §4.1 exactly):
-    ///      1. Once per call, every panel word is spread into four words of eight signed 32-bit lanes:
-    ///         `P_k = ((w ⊕ 0x80…80) >> 8k) & LANE_LOW_BYTE − LANE_128` — lane `i` of `P_k` holds the
-    ///         int8 weight of channel `31 − 4i − k` (the subtraction may borrow across lanes; as a
-    ///         256-bit integer `P_k = Σ_i w_i·2^(32i) mod 2^256` exactly, which is all we use).
-    ///      2. Once per call, the input is copied as offset binary `x + 128`, so a tap's multiplier is
-    ///         `X = (x + 128) − (zx + 128) = x − zx ∈ [−255, 255]` (one SUB).
-    ///      3. Per output pixel and panel, for each valid tap row `r`: `A_k += X_r · P_{r,k}` (mod 2^256).
-    ///         Then `A_k ≡ Σ_i L_i·2^(32i)` with `L_i = Σ_r (x_r − zx)·w_{r,i}`, `|L_i| ≤ 32640·rows`.
+    ///      1. Once per call, every panel word is spread into lane words of eight signed 32-bit lanes
+    ///         (`_spreadI8`): a full panel into four words, `P_k = ((w ⊕ 0x80…80) >> 8k) & LANE_LOW_BYTE −
+    ///         LANE_128` (lane `i` of `P_k` = channel `31 − 4i − k`, "interleaved"); a last panel of
+    ///         `m < 32` channels into `G = ⌈m/8⌉` words (3 rounded up to 4), channel `8k + t` in lane
+    ///         `7 − t` of word `k` ("blocked"). The subtraction may borrow across lanes; as a 256-bit
+    ///         integer `P_k = Σ_i w_i·2^(32i) mod 2^256` exactly, which is all we use.
+    ///      2. Once per call, the input is copied as offset binary `u = x + 128`, so a tap's multiplier is
+    ///         `X = u − zc = x − zx ∈ [−255, 255]` with `zc = zx + 128` (one SUB). When every kernel row's
+    ///         run is short (`kw·Cin ≤ 32` bytes: the first layers of CNNs) the copy is the padded image
+    ///         (`_paddedI8`: padding made explicit as `zc` bytes, so a padded tap has `X = 0`), and each
+    ///         output row's taps are gathered so that a pixel's K taps are contiguous (one run per pixel).
+    ///      3. Per output pixel and panel, for each tap row `r`: `A_k += X_r · P_{r,k}` (mod 2^256). Then
+    ///         `A_k ≡ Σ_i L_i·2^(32i)` with `L_i = Σ_r (x_r − zx)·w_{r,i}`, `|L_i| ≤ 32640·rows`.
     ///         With at most FLUSH_ROWS = 65536 rows between flushes, `|L_i| < 2^31`, so the true value of
     ///         `Σ_i L_i·2^(32i)` lies in (−2^255, 2^255) and `A_k` read as int256 IS that value; the
     ///         lanes decode exactly from the bottom: `L_0 = signextend(3, A)`, `A ← (A − L_0) >> 32`
-    ///         (an exact arithmetic shift), and so on; or from the top (full panels, ascending
+    ///         (an exact arithmetic shift), and so on; or from the top (no intermediate flush, ascending
     ///         channels): `|L_i| ≤ 32640·65536 = 2^31 − 2^23` bounds the lanes below the top by
     ///         `|R| < 2^223`, so `L_7 = sar(224, A + 2^223)`, and `A ← A << 32` (mod 2^256 the removed
-    ///         `L_7·2^256` vanishes) leaves `R·2^32`, again an exact int256, for the next lane.
+    ///         `L_7·2^256` vanishes) leaves `R·2^32`, again an exact int256, for the next lane. Lanes of
+    ///         channels ≥ Cout obey the same bound and are never written.
+    ///         Gathered pixels of a single panel of ≤ 16 channels run two at a time with the raw
+    ///         multiplier `u` (`taps2x<G>`) and subtract `zc·Σ_r P_{r,k}` once: the same sum mod 2^256.
     ///      Padding needs no correction: a padded tap holds `zx`, and `(zx − zx)·w = 0`, so skipping it
-    ///      (only the in-bounds taps are visited) gives the §4.1 sum, and because the multiplier is
-    ///      centred (`x − zx`) and the lanes are signed, no `Σw`/`Σx`/count terms exist at all.
-    ///      The valid taps of one kernel row `ky` are one contiguous run of `(kx1 − kx0)·Cin` input
-    ///      bytes and kernel rows (HWC input, (ky, kx, ci) kernel rows).
+    ///      (only the in-bounds taps are visited) or multiplying by 0 (gathered path) gives the §4.1 sum,
+    ///      and because the multiplier is centred (`x − zx`) and the lanes are signed, no `Σw`/`Σx`/count
+    ///      terms exist at all. Otherwise (long runs) the valid taps of one kernel row `ky` are one
+    ///      contiguous run of `(kx1 − kx0)·Cin` input bytes and kernel rows (HWC input, (ky, kx, ci)
+    ///      kernel rows).
     function conv2dI8(bytes memory x, int256 zx, bytes memory kernelPanels, int32[] memory bias, Conv2dShape memory s)
         internal
         pure
@@ -592,7 +609,7 @@ library Conv {
         uint256 c = _ctx(s, g);
         _prepareI8(c, x, zx, panels);
         _setupI8(c, bias, y, requant, zOut, flushRows);
-        if (requant) _tableI8(c, bias, M, shift);
+        if (requant) _tableI8(c, bias, M, shift, zOut);
         _runI8(c);
     }
 
@@ -608,9 +625,9 @@ library Conv {
             mstore(add(c, 0x2c0), requant)
             mstore(add(c, 0x320), zOut)
             mstore(add(c, 0x340), flushRows)
-            // per kernel row ky: input advances W·Cin bytes, spread weights kw·Cin rows of 128 bytes
+            // per kernel row ky: input advances W·Cin bytes, spread weights kw·Cin rows (of 32·G bytes)
             mstore(add(c, 0x400), mul(mload(add(c, 0x20)), mload(add(c, 0x40))))
-            mstore(add(c, 0x420), shl(7, mul(mload(add(c, 0xa0)), mload(add(c, 0x40)))))
+            mstore(add(c, 0x420), mul(mload(add(c, 0xa0)), mload(add(c, 0x40))))
             mstore(add(c, 0x380), 0)
             mstore(add(c, 0x3a0), 0)
             mstore(add(c, 0x3c0), 0)
@@ -618,70 +635,216 @@ library Conv {
         }
     }
 
-    /// @dev The per-channel requantization table [bias, M, shift] (96 bytes per channel), context
-    ///      word 0x2e0.
-    function _tableI8(uint256 c, int32[] memory bias, int256[] memory M, int256[] memory shift) private pure {
+    /// @dev The requantization table (context word 0x2e0): `[bias, M′]` per channel (64 bytes), and one
+    ///      shift `s` and one constant `C` for all channels (context words 0x940, 0x960), for the branch-free
+    ///      form of `Int8Math.requantizeUnchecked(acc + bias, M, shift, zOut)`:
+    ///        `p = (acc + bias)·M′;  r = sar(s, p + C − [p < 0]);  y = sat8(r)`
+    ///      with `s = max(1, max_c shift_c)`, `M′_c = M_c·2^(s − shift_c)`, `C = 2^(s−1) + zOut·2^s`.
+    ///      Equal to numerics §4.3: `p = (acc + bias)·M_c·2^d` with `d = s − shift_c` is the same rational
+    ///      `(acc + bias)·M_c / 2^shift_c` scaled by 2^s, so `rshiftRound(p, s) = rshiftRound((acc + bias)·M_c,
+    ///      shift_c)` (for shift_c = 0 both are the exact product); for s ≥ 1, `rshiftRound(p, s) =
+    ///      sar(s, p + 2^(s−1) − [p < 0])` (numerics §1), and adding `zOut·2^s` before the floor division adds
+    ///      exactly zOut after it. Ranges: |acc| < 2^48, |bias| < 2^31, M < 2^31, d ≤ 126 → |p| < 2^206;
+    ///      |C| < 2^134: every intermediate is an exact int256.
+    function _tableI8(uint256 c, int32[] memory bias, int256[] memory M, int256[] memory shift, int256 zOut)
+        private
+        pure
+    {
         /// @solidity memory-safe-assembly
         assembly {
             let cout := mload(add(c, 0x60))
+            let sm := 1
+            for { let j := 0 } lt(j, cout) { j := add(j, 1) } {
+                let sh := mload(add(shift, shl(5, add(j, 1))))
+                if gt(sh, sm) { sm := sh }
+            }
             let t := mload(0x40)
-            mstore(0x40, add(t, mul(cout, 0x60)))
+            mstore(0x40, add(t, shl(6, cout)))
             for { let j := 0 } lt(j, cout) { j := add(j, 1) } {
                 let o := shl(5, add(j, 1))
-                let d := add(t, mul(j, 0x60))
+                let d := add(t, shl(6, j))
                 mstore(d, signextend(3, mload(add(bias, o)))) // int32, sign-extended
-                mstore(add(d, 0x20), mload(add(M, o)))
-                mstore(add(d, 0x40), mload(add(shift, o)))
+                mstore(add(d, 0x20), shl(sub(sm, mload(add(shift, o))), mload(add(M, o))))
             }
             mstore(add(c, 0x2e0), t)
+            mstore(add(c, 0x940), sm)
+            mstore(add(c, 0x960), add(shl(sub(sm, 1), 1), mul(zOut, shl(sm, 1))))
         }
     }
 
-    /// @dev Step 1 and 2 of the SWAR kernel (see conv2dI8): the offset-binary input copy and the
-    ///      signed-lane spread of the panel words. Context words: 0x220 input copy, 0x240 spread
-    ///      weights, 0x260 zc = zx + 128.
+    /// @dev Step 1 and 2 of the SWAR kernel (see conv2dI8): the offset-binary input copy (plain, or padded
+    ///      with the taps of each output row gathered, see `_paddedI8`) and the signed-lane spread of the
+    ///      panel words. Context words: 0x220 input copy, 0x240 spread weights, 0x260 zc = zx + 128,
+    ///      0x300 the gathered-taps flag, 0x860 tap-row buffer, 0x880 padded row bytes.
     function _prepareI8(uint256 c, bytes memory x, int256 zx, bytes memory panels) private pure {
+        uint256 xo;
+        bool gather;
         /// @solidity memory-safe-assembly
         assembly {
-            let len := mload(x)
-            let xo := mload(0x40)
-            let words := shr(5, add(len, 31))
-            // Equivalent to: xo[i] = uint8(x[i]) ^ 0x80 = x[i] + 128 (trailing bytes of the last word unused)
-            for { let i := 0 } lt(i, words) { i := add(i, 1) } {
-                let o := shl(5, i)
-                mstore(add(xo, o), xor(mload(add(add(x, 0x20), o)), X80))
+            mstore(add(c, 0x260), add(zx, 128))
+            // Short kernel-row runs (kw·Cin ≤ 32 bytes: the first layers of CNNs) take the gathered path.
+            gather := iszero(gt(mul(mload(add(c, 0xa0)), mload(add(c, 0x40))), GATHER_MAX_RUN))
+            mstore(add(c, 0x300), gather)
+        }
+        if (gather) {
+            xo = _paddedI8(c, x);
+        } else {
+            /// @solidity memory-safe-assembly
+            assembly {
+                let len := mload(x)
+                xo := mload(0x40)
+                let words := shr(5, add(len, 31))
+                let x80 := X80 // a local: see _spreadI8
+                // Equivalent to: xo[i] = uint8(x[i]) ^ 0x80 = x[i] + 128 (trailing bytes of the last word unused)
+                for { let i := 0 } lt(i, words) { i := add(i, 1) } {
+                    let o := shl(5, i)
+                    mstore(add(xo, o), xor(mload(add(add(x, 0x20), o)), x80))
+                }
+                // One spare word: the unrolled loop reads a whole word at the last input byte.
+                mstore(0x40, add(xo, shl(5, add(words, 1))))
             }
-            // One spare word: the unrolled loop reads a whole word at the last input byte.
-            let sp := add(xo, shl(5, add(words, 1)))
+        }
+        _spreadI8(c, panels);
+        /// @solidity memory-safe-assembly
+        assembly {
+            mstore(add(c, 0x220), xo)
+        }
+    }
+
+    /// @dev The gathered path's input: the offset-binary image with the padding of the geometry made
+    ///      explicit, `Hp×Wp×Cin` with `Hp = max(padTop + H, (Ho − 1)·sh + kh)` (likewise Wp): byte
+    ///      `[padTop + iy][padLeft + ix][ci] = x[iy][ix][ci] + 128`, every other byte `zc = zx + 128`, so a
+    ///      padded tap has `X = zc − zc = 0` and contributes nothing (numerics §4.1: padding holds zx).
+    ///      Every window is then full: output pixel (oy, ox)'s taps of kernel row ky are the kw·Cin bytes
+    ///      at padded `[oy·sh + ky][ox·sw]`, and gathering the kh rows end to end gives the pixel's K taps
+    ///      in kernel-row order (one run through the hot loop, see `gatherRow` in _runI8). Also allocates
+    ///      the tap-row buffer (Wo·K bytes and a spare word). Returns the image.
+    function _paddedI8(uint256 c, bytes memory x) private pure returns (uint256 xo) {
+        /// @solidity memory-safe-assembly
+        assembly {
+            let cin := mload(add(c, 0x40))
+            let hp := add(mload(add(c, 0x100)), mload(c))
+            let t := add(mul(sub(mload(add(c, 0x140)), 1), mload(add(c, 0xc0))), mload(add(c, 0x80)))
+            if gt(t, hp) { hp := t }
+            let wp := add(mload(add(c, 0x120)), mload(add(c, 0x20)))
+            t := add(mul(sub(mload(add(c, 0x160)), 1), mload(add(c, 0xe0))), mload(add(c, 0xa0)))
+            if gt(t, wp) { wp := t }
+            let rowB := mul(wp, cin)
+            mstore(add(c, 0x880), rowB)
+            xo := mload(0x40)
+            let words := shr(5, add(mul(hp, rowB), 31))
+            // the image, a spare word (whole-word reads at its end), then the tap-row buffer and its spare
+            let buf := add(xo, shl(5, add(words, 1)))
+            mstore(add(c, 0x860), buf)
+            mstore(0x40, add(buf, and(add(mul(mload(add(c, 0x160)), mload(add(c, 0x180))), 63), not(31))))
+            // Equivalent to: every byte = zc (zc < 256, replicated into all 32 bytes)
+            let fill := mul(mload(add(c, 0x260)), 0x0101010101010101010101010101010101010101010101010101010101010101)
+            for { let i := 0 } lt(i, words) { i := add(i, 1) } { mstore(add(xo, shl(5, i)), fill) }
+            // Equivalent to, for each input row iy: the W·Cin bytes x[iy][·][·] ^ 0x80 at padded row
+            // padTop + iy, column padLeft; whole words, the last partial word merged under a mask so the
+            // right padding keeps zc.
+            let n := mul(mload(add(c, 0x20)), cin)
+            let fullW := shl(5, shr(5, n))
+            let mask := not(shr(shl(3, and(n, 31)), not(0))) // the top n mod 32 bytes
+            let src := add(x, 0x20)
+            let dst := add(xo, add(mul(mload(add(c, 0x100)), rowB), mul(mload(add(c, 0x120)), cin)))
+            let x80 := X80 // a local: see _spreadI8
+            for { let iy := mload(c) } iy { iy := sub(iy, 1) } {
+                for { let o := 0 } lt(o, fullW) { o := add(o, 0x20) } {
+                    mstore(add(dst, o), xor(mload(add(src, o)), x80))
+                }
+                if mask {
+                    let d := add(dst, fullW)
+                    mstore(d, or(and(xor(mload(add(src, fullW)), x80), mask), and(mload(d), not(mask))))
+                }
+                src := add(src, n)
+                dst := add(dst, rowB)
+            }
+        }
+    }
+
+    /// @dev Step 1 of the SWAR kernel: the lane spread of the panel words (context word 0x240), in one
+    ///      of two lane layouts (both `Σ_i w_i·2^(32i) mod 2^256`, exact as 256-bit integers, which is all
+    ///      the kernel uses):
+    ///      - a full panel (32 channels), interleaved: four words per kernel row,
+    ///        `P_k = ((w ⊕ 0x80…80) >> 8k) & LANE_LOW_BYTE − LANE_128`, lane i of P_k = channel 31 − 4i − k;
+    ///      - a last panel of m < 32 channels, blocked: G = ⌈m/8⌉ words per row (3 rounded up to 4),
+    ///        `P_k = Σ_{t<8} int8(byte 8k + t of w)·2^(32(7 − t))`, channel 8k + t in lane 7 − t (so the
+    ///        channels decode top-down in ascending order, one word after the other).
+    ///      Panel p's rows start at 128·K·p; rows are 32·G bytes apart. For a partial panel, context words
+    ///      0x900 and 0x920 receive `zc·Σ_r P_{r,k}` for k = 0, 1 (the correction of the zc-free gathered loop).
+    function _spreadI8(uint256 c, bytes memory panels) private pure {
+        /// @solidity memory-safe-assembly
+        assembly {
             let rows := shr(5, mload(panels))
+            let sp := mload(0x40)
             mstore(0x40, add(sp, shl(7, rows)))
+            mstore(add(c, 0x240), sp)
+            let K := mload(add(c, 0x180))
+            let m := sub(mload(add(c, 0x60)), shl(5, sub(div(rows, K), 1))) // channels of the last panel
+            let nfull := rows
+            if lt(m, 32) { nfull := sub(rows, K) }
             let src := add(panels, 0x20)
             let dst := sp
-            // Equivalent to, for each panel word w and k = 0..3:
+            // Equivalent to, for each full-panel word w and k = 0..3:
             //   P_k = Σ_i int8(byte 31 − 4i − k of w)·2^(32i) mod 2^256
-            for { let i := 0 } lt(i, rows) { i := add(i, 1) } {
-                let w := xor(mload(add(src, shl(5, i))), X80)
-                mstore(dst, sub(and(w, LANE_LOW_BYTE), LANE_128))
-                mstore(add(dst, 0x20), sub(and(shr(8, w), LANE_LOW_BYTE), LANE_128))
-                mstore(add(dst, 0x40), sub(and(shr(16, w), LANE_LOW_BYTE), LANE_128))
-                mstore(add(dst, 0x60), sub(and(shr(24, w), LANE_LOW_BYTE), LANE_128))
+            // NOTE: the constants live in locals: inside the loop the optimizer would load each use from
+            // code (CODECOPY, ~40 gas).
+            let x80 := X80
+            let lo := LANE_LOW_BYTE
+            let l128 := LANE_128
+            for { let i := 0 } lt(i, nfull) { i := add(i, 1) } {
+                let w := xor(mload(src), x80)
+                src := add(src, 0x20)
+                mstore(dst, sub(and(w, lo), l128))
+                mstore(add(dst, 0x20), sub(and(shr(8, w), lo), l128))
+                mstore(add(dst, 0x40), sub(and(shr(16, w), lo), l128))
+                mstore(add(dst, 0x60), sub(and(shr(24, w), lo), l128))
                 dst := add(dst, 0x80)
             }
-            mstore(add(c, 0x220), xo)
-            mstore(add(c, 0x240), sp)
-            mstore(add(c, 0x260), add(zx, 128))
+            mstore(add(c, 0x900), 0)
+            mstore(add(c, 0x920), 0)
+            let gsh := shl(6, shr(3, add(m, 7))) // 64·G: bit length of the used 8-byte chunks
+            if eq(gsh, 192) { gsh := 256 } // G = 3 → 4 (there is no 3-word loop)
+            for { let i := nfull } lt(i, rows) { i := add(i, 1) } {
+                let w := xor(mload(src), x80) // offset-binary bytes w + 128
+                src := add(src, 0x20)
+                // Equivalent to: the 8 bytes of chunk k (bytes 8k..8k+7, byte 8k + t at bits 8(7 − t))
+                // moved to bits 32(7 − t) (three mask-and-shift steps: 32-bit halves to 128-bit halves,
+                // 16-bit pairs to 64-bit quarters, bytes to 32-bit lanes), then w + 128 − 128 per lane.
+                for { let k := 0 } lt(k, gsh) { k := add(k, 64) } {
+                    let u := and(shr(sub(192, k), w), 0xffffffffffffffff)
+                    u := or(and(u, 0xffffffff), shl(128, shr(32, u)))
+                    u := or(and(u, SPREAD_LO16), shl(48, and(u, SPREAD_HI16)))
+                    u := or(and(u, SPREAD_LO8), shl(24, and(u, SPREAD_HI8)))
+                    u := sub(u, l128)
+                    mstore(dst, u)
+                    dst := add(dst, 0x20)
+                    if lt(k, 128) {
+                        let q := add(c, add(0x900, shr(1, k)))
+                        mstore(q, add(mload(q), u))
+                    }
+                }
+            }
+            let zc := mload(add(c, 0x260))
+            mstore(add(c, 0x900), mul(zc, mload(add(c, 0x900))))
+            mstore(add(c, 0x920), mul(zc, mload(add(c, 0x920))))
         }
     }
 
     /// @dev The int8 kernel proper (step 3 and the output). Context words beyond _ctx/_prepareI8:
     ///      0x280 bias data (int32[] words), 0x2a0 y data, 0x2c0 requant flag, 0x2e0 requantization
-    ///      table [bias, M, shift] per channel, 0x320 zOut, 0x340 flushRows, 0x360 rows since the last
-    ///      flush, 0x380..0x3e0 the four lane accumulators A_0..A_3, 0x400 input step per kernel row,
-    ///      0x420 spread-weight step per kernel row, 0x440 "flushed" flag of the current pixel-panel,
-    ///      0x460..0x860 32 wide accumulators (one per channel, used only after a flush).
-    ///      A full panel that needed no intermediate flush (every realistic layer: K ≤ 65536) is decoded
-    ///      straight from the lanes into the output (emitFull64 / emitFullI8); otherwise the lanes are
-    ///      flushed into the wide accumulators and emitted from there (emit8).
+    ///      table [bias, M′] per channel (0x940 its common shift, 0x960 its constant C; see _tableI8),
+    ///      0x320 zOut, 0x340 flushRows, 0x360 rows since the last flush, 0x380..0x3e0 the four lane
+    ///      accumulators A_0..A_3, 0x400 input step per kernel row (bytes), 0x420 kw·Cin (kernel rows per
+    ///      kernel row ky), 0x440 "flushed" flag of the current pixel-panel, 0x460..0x860 32 wide
+    ///      accumulators (one per channel, used only after a flush), 0x8a0 G and 0x8e0 full-panel flag of
+    ///      the current panel (flush path), 0x8c0 "no flush possible" flag (K ≤ flushRows), 0x900/0x920
+    ///      zc·ΣP of the pairs path (_spreadI8).
+    ///      Without an intermediate flush (every realistic layer: K ≤ 65536) the lanes stay on the stack
+    ///      and are decoded straight into the output (emitWords: emitFull64 / emitWordI8x4 for a full
+    ///      panel, emitWordI8 / tailI8 / tail64 for a partial one); otherwise they go through the context
+    ///      (run8), are flushed into the wide accumulators and emitted from there (emit8).
     function _runI8(uint256 c) private pure {
         /// @solidity memory-safe-assembly
         assembly {
@@ -710,10 +873,124 @@ library Conv {
                 mstore(add(c_, 0x1a0), mul(add(mul(iy, mload(add(c_, 0x20))), add(st, k0)), cin))
                 mstore(add(c_, 0x1c0), mul(add(mul(ky0, mload(add(c_, 0xa0))), k0), cin))
             }
-            // The hot loop: rows [xp, xend) of one run. Equivalent to, for each row r and k = 0..3,
+            // The hot loop: rows [xp, xend) of one run, for a panel spread into G = 1, 2 or 4 lane words per
+            // kernel row (rows8x<G>, 32·G bytes per row). Equivalent to, for each row r and k = 0..G−1,
             //   b_k += (x_r − zx)·P_{r,k}  (mod 2^256; see conv2dI8 for why the lanes stay exact),
             // with x_r + 128 the offset-binary input byte and zc = zx + 128.
-            function rows8(xp, xend, wp, zc) -> b0, b1, b2, b3 {
+            function rows8x1(xp, xend, wp, zc) -> b0 {
+                // 8 rows per iteration while at least 8 remain (xp + 8 <= xend);
+                // bytes 0..7 of xw are the rows' offset-binary inputs.
+                for {} lt(add(xp, 7), xend) {
+                    xp := add(xp, 8)
+                    wp := add(wp, 256)
+                } {
+                    let xw := mload(xp)
+                    {
+                        let xv := sub(byte(0, xw), zc)
+                        b0 := add(b0, mul(mload(wp), xv))
+                    }
+                    {
+                        let xv := sub(byte(1, xw), zc)
+                        b0 := add(b0, mul(mload(add(wp, 32)), xv))
+                    }
+                    {
+                        let xv := sub(byte(2, xw), zc)
+                        b0 := add(b0, mul(mload(add(wp, 64)), xv))
+                    }
+                    {
+                        let xv := sub(byte(3, xw), zc)
+                        b0 := add(b0, mul(mload(add(wp, 96)), xv))
+                    }
+                    {
+                        let xv := sub(byte(4, xw), zc)
+                        b0 := add(b0, mul(mload(add(wp, 128)), xv))
+                    }
+                    {
+                        let xv := sub(byte(5, xw), zc)
+                        b0 := add(b0, mul(mload(add(wp, 160)), xv))
+                    }
+                    {
+                        let xv := sub(byte(6, xw), zc)
+                        b0 := add(b0, mul(mload(add(wp, 192)), xv))
+                    }
+                    {
+                        let xv := sub(byte(7, xw), zc)
+                        b0 := add(b0, mul(mload(add(wp, 224)), xv))
+                    }
+                }
+                // The remaining rows one at a time.
+                for {} lt(xp, xend) {
+                    xp := add(xp, 1)
+                    wp := add(wp, 32)
+                } {
+                    {
+                        let xv := sub(shr(248, mload(xp)), zc)
+                        b0 := add(b0, mul(mload(wp), xv))
+                    }
+                }
+            }
+            function rows8x2(xp, xend, wp, zc) -> b0, b1 {
+                // 8 rows per iteration while at least 8 remain (xp + 8 <= xend);
+                // bytes 0..7 of xw are the rows' offset-binary inputs.
+                for {} lt(add(xp, 7), xend) {
+                    xp := add(xp, 8)
+                    wp := add(wp, 512)
+                } {
+                    let xw := mload(xp)
+                    {
+                        let xv := sub(byte(0, xw), zc)
+                        b0 := add(b0, mul(mload(wp), xv))
+                        b1 := add(b1, mul(mload(add(wp, 32)), xv))
+                    }
+                    {
+                        let xv := sub(byte(1, xw), zc)
+                        b0 := add(b0, mul(mload(add(wp, 64)), xv))
+                        b1 := add(b1, mul(mload(add(wp, 96)), xv))
+                    }
+                    {
+                        let xv := sub(byte(2, xw), zc)
+                        b0 := add(b0, mul(mload(add(wp, 128)), xv))
+                        b1 := add(b1, mul(mload(add(wp, 160)), xv))
+                    }
+                    {
+                        let xv := sub(byte(3, xw), zc)
+                        b0 := add(b0, mul(mload(add(wp, 192)), xv))
+                        b1 := add(b1, mul(mload(add(wp, 224)), xv))
+                    }
+                    {
+                        let xv := sub(byte(4, xw), zc)
+                        b0 := add(b0, mul(mload(add(wp, 256)), xv))
+                        b1 := add(b1, mul(mload(add(wp, 288)), xv))
+                    }
+                    {
+                        let xv := sub(byte(5, xw), zc)
+                        b0 := add(b0, mul(mload(add(wp, 320)), xv))
+                        b1 := add(b1, mul(mload(add(wp, 352)), xv))
+                    }
+                    {
+                        let xv := sub(byte(6, xw), zc)
+                        b0 := add(b0, mul(mload(add(wp, 384)), xv))
+                        b1 := add(b1, mul(mload(add(wp, 416)), xv))
+                    }
+                    {
+                        let xv := sub(byte(7, xw), zc)
+                        b0 := add(b0, mul(mload(add(wp, 448)), xv))
+                        b1 := add(b1, mul(mload(add(wp, 480)), xv))
+                    }
+                }
+                // The remaining rows one at a time.
+                for {} lt(xp, xend) {
+                    xp := add(xp, 1)
+                    wp := add(wp, 64)
+                } {
+                    {
+                        let xv := sub(shr(248, mload(xp)), zc)
+                        b0 := add(b0, mul(mload(wp), xv))
+                        b1 := add(b1, mul(mload(add(wp, 32)), xv))
+                    }
+                }
+            }
+            function rows8x4(xp, xend, wp, zc) -> b0, b1, b2, b3 {
                 // 8 rows per iteration while at least 8 remain (xp + 8 <= xend);
                 // bytes 0..7 of xw are the rows' offset-binary inputs.
                 for {} lt(add(xp, 7), xend) {
@@ -792,553 +1069,509 @@ library Conv {
                     }
                 }
             }
-            // A full panel (32 channels, no intermediate flush) straight to int64 outputs, in ascending
-            // channel order. Equivalent to, for j = 0..31: y[j] = L_j + bias[j] as big-endian int64 at yp + 8j,
-            // where L_j is the top lane of a_{3 − j mod 4} after ⌊j/4⌋ 32-bit left shifts (see conv2dI8).
+            // The gathered hot loop for two pixels at once (their taps at xp and xp + K), G ≤ 2 lane words,
+            // multiplier the raw offset-binary byte u = x + 128 (no zx subtraction: every tap of a gathered
+            // pixel is present, so the caller subtracts zc·Σ_r P_{r,k} once). Equivalent to, for each row r:
+            //   b_k += u_r·P_{r,k},  c_k += u'_r·P_{r,k}  (mod 2^256),  u_r, u'_r the two pixels' tap bytes.
+            function taps2x1(xp, xend, wp, K) -> b0, c0 {
+                for {} lt(add(xp, 7), xend) {
+                    xp := add(xp, 8)
+                    wp := add(wp, 256)
+                } {
+                    let xw := mload(xp)
+                    let xq := mload(add(xp, K))
+                    {
+                        let w0 := mload(wp)
+                        b0 := add(b0, mul(w0, byte(0, xw)))
+                        c0 := add(c0, mul(w0, byte(0, xq)))
+                    }
+                    {
+                        let w0 := mload(add(wp, 32))
+                        b0 := add(b0, mul(w0, byte(1, xw)))
+                        c0 := add(c0, mul(w0, byte(1, xq)))
+                    }
+                    {
+                        let w0 := mload(add(wp, 64))
+                        b0 := add(b0, mul(w0, byte(2, xw)))
+                        c0 := add(c0, mul(w0, byte(2, xq)))
+                    }
+                    {
+                        let w0 := mload(add(wp, 96))
+                        b0 := add(b0, mul(w0, byte(3, xw)))
+                        c0 := add(c0, mul(w0, byte(3, xq)))
+                    }
+                    {
+                        let w0 := mload(add(wp, 128))
+                        b0 := add(b0, mul(w0, byte(4, xw)))
+                        c0 := add(c0, mul(w0, byte(4, xq)))
+                    }
+                    {
+                        let w0 := mload(add(wp, 160))
+                        b0 := add(b0, mul(w0, byte(5, xw)))
+                        c0 := add(c0, mul(w0, byte(5, xq)))
+                    }
+                    {
+                        let w0 := mload(add(wp, 192))
+                        b0 := add(b0, mul(w0, byte(6, xw)))
+                        c0 := add(c0, mul(w0, byte(6, xq)))
+                    }
+                    {
+                        let w0 := mload(add(wp, 224))
+                        b0 := add(b0, mul(w0, byte(7, xw)))
+                        c0 := add(c0, mul(w0, byte(7, xq)))
+                    }
+                }
+                for {} lt(xp, xend) {
+                    xp := add(xp, 1)
+                    wp := add(wp, 32)
+                } {
+                    {
+                        let w0 := mload(wp)
+                        b0 := add(b0, mul(w0, shr(248, mload(xp))))
+                        c0 := add(c0, mul(w0, shr(248, mload(add(xp, K)))))
+                    }
+                }
+            }
+            function taps2x2(xp, xend, wp, K) -> b0, b1, c0, c1 {
+                for {} lt(add(xp, 7), xend) {
+                    xp := add(xp, 8)
+                    wp := add(wp, 512)
+                } {
+                    let xw := mload(xp)
+                    let xq := mload(add(xp, K))
+                    {
+                        let w0 := mload(wp)
+                        b0 := add(b0, mul(w0, byte(0, xw)))
+                        c0 := add(c0, mul(w0, byte(0, xq)))
+                        let w1 := mload(add(wp, 32))
+                        b1 := add(b1, mul(w1, byte(0, xw)))
+                        c1 := add(c1, mul(w1, byte(0, xq)))
+                    }
+                    {
+                        let w0 := mload(add(wp, 64))
+                        b0 := add(b0, mul(w0, byte(1, xw)))
+                        c0 := add(c0, mul(w0, byte(1, xq)))
+                        let w1 := mload(add(wp, 96))
+                        b1 := add(b1, mul(w1, byte(1, xw)))
+                        c1 := add(c1, mul(w1, byte(1, xq)))
+                    }
+                    {
+                        let w0 := mload(add(wp, 128))
+                        b0 := add(b0, mul(w0, byte(2, xw)))
+                        c0 := add(c0, mul(w0, byte(2, xq)))
+                        let w1 := mload(add(wp, 160))
+                        b1 := add(b1, mul(w1, byte(2, xw)))
+                        c1 := add(c1, mul(w1, byte(2, xq)))
+                    }
+                    {
+                        let w0 := mload(add(wp, 192))
+                        b0 := add(b0, mul(w0, byte(3, xw)))
+                        c0 := add(c0, mul(w0, byte(3, xq)))
+                        let w1 := mload(add(wp, 224))
+                        b1 := add(b1, mul(w1, byte(3, xw)))
+                        c1 := add(c1, mul(w1, byte(3, xq)))
+                    }
+                    {
+                        let w0 := mload(add(wp, 256))
+                        b0 := add(b0, mul(w0, byte(4, xw)))
+                        c0 := add(c0, mul(w0, byte(4, xq)))
+                        let w1 := mload(add(wp, 288))
+                        b1 := add(b1, mul(w1, byte(4, xw)))
+                        c1 := add(c1, mul(w1, byte(4, xq)))
+                    }
+                    {
+                        let w0 := mload(add(wp, 320))
+                        b0 := add(b0, mul(w0, byte(5, xw)))
+                        c0 := add(c0, mul(w0, byte(5, xq)))
+                        let w1 := mload(add(wp, 352))
+                        b1 := add(b1, mul(w1, byte(5, xw)))
+                        c1 := add(c1, mul(w1, byte(5, xq)))
+                    }
+                    {
+                        let w0 := mload(add(wp, 384))
+                        b0 := add(b0, mul(w0, byte(6, xw)))
+                        c0 := add(c0, mul(w0, byte(6, xq)))
+                        let w1 := mload(add(wp, 416))
+                        b1 := add(b1, mul(w1, byte(6, xw)))
+                        c1 := add(c1, mul(w1, byte(6, xq)))
+                    }
+                    {
+                        let w0 := mload(add(wp, 448))
+                        b0 := add(b0, mul(w0, byte(7, xw)))
+                        c0 := add(c0, mul(w0, byte(7, xq)))
+                        let w1 := mload(add(wp, 480))
+                        b1 := add(b1, mul(w1, byte(7, xw)))
+                        c1 := add(c1, mul(w1, byte(7, xq)))
+                    }
+                }
+                for {} lt(xp, xend) {
+                    xp := add(xp, 1)
+                    wp := add(wp, 64)
+                } {
+                    {
+                        let w0 := mload(wp)
+                        b0 := add(b0, mul(w0, shr(248, mload(xp))))
+                        c0 := add(c0, mul(w0, shr(248, mload(add(xp, K)))))
+                        let w1 := mload(add(wp, 32))
+                        b1 := add(b1, mul(w1, shr(248, mload(xp))))
+                        c1 := add(c1, mul(w1, shr(248, mload(add(xp, K)))))
+                    }
+                }
+            }
+            // A full panel (32 channels, interleaved layout, no intermediate flush) straight to int64 outputs,
+            // in ascending channel order. Equivalent to, for j = 0..31: y[j] = L_j + bias[j] as big-endian int64
+            // at yp + 8j, where L_j is the top lane of a_{3 − j mod 4} after ⌊j/4⌋ 32-bit left shifts (see conv2dI8).
             // Each whole-word mstore zeroes the 24 bytes after its element; they belong to later elements
             // (written afterwards, outputs are produced in ascending order) or to allocQ's spare word.
             function emitFull64(yp, bp, a0, a1, a2, a3) {
+                let h := LANE_TOP_HALF // a local: the optimizer would rebuild the constant at every use
                 {
-                    let v := sar(224, add(a3, LANE_TOP_HALF))
+                    let v := sar(224, add(a3, h))
                     a3 := shl(32, a3)
                     mstore(yp, shl(192, add(v, signextend(3, mload(bp)))))
                 }
                 {
-                    let v := sar(224, add(a2, LANE_TOP_HALF))
+                    let v := sar(224, add(a2, h))
                     a2 := shl(32, a2)
                     mstore(add(yp, 8), shl(192, add(v, signextend(3, mload(add(bp, 32))))))
                 }
                 {
-                    let v := sar(224, add(a1, LANE_TOP_HALF))
+                    let v := sar(224, add(a1, h))
                     a1 := shl(32, a1)
                     mstore(add(yp, 16), shl(192, add(v, signextend(3, mload(add(bp, 64))))))
                 }
                 {
-                    let v := sar(224, add(a0, LANE_TOP_HALF))
+                    let v := sar(224, add(a0, h))
                     a0 := shl(32, a0)
                     mstore(add(yp, 24), shl(192, add(v, signextend(3, mload(add(bp, 96))))))
                 }
                 {
-                    let v := sar(224, add(a3, LANE_TOP_HALF))
+                    let v := sar(224, add(a3, h))
                     a3 := shl(32, a3)
                     mstore(add(yp, 32), shl(192, add(v, signextend(3, mload(add(bp, 128))))))
                 }
                 {
-                    let v := sar(224, add(a2, LANE_TOP_HALF))
+                    let v := sar(224, add(a2, h))
                     a2 := shl(32, a2)
                     mstore(add(yp, 40), shl(192, add(v, signextend(3, mload(add(bp, 160))))))
                 }
                 {
-                    let v := sar(224, add(a1, LANE_TOP_HALF))
+                    let v := sar(224, add(a1, h))
                     a1 := shl(32, a1)
                     mstore(add(yp, 48), shl(192, add(v, signextend(3, mload(add(bp, 192))))))
                 }
                 {
-                    let v := sar(224, add(a0, LANE_TOP_HALF))
+                    let v := sar(224, add(a0, h))
                     a0 := shl(32, a0)
                     mstore(add(yp, 56), shl(192, add(v, signextend(3, mload(add(bp, 224))))))
                 }
                 {
-                    let v := sar(224, add(a3, LANE_TOP_HALF))
+                    let v := sar(224, add(a3, h))
                     a3 := shl(32, a3)
                     mstore(add(yp, 64), shl(192, add(v, signextend(3, mload(add(bp, 256))))))
                 }
                 {
-                    let v := sar(224, add(a2, LANE_TOP_HALF))
+                    let v := sar(224, add(a2, h))
                     a2 := shl(32, a2)
                     mstore(add(yp, 72), shl(192, add(v, signextend(3, mload(add(bp, 288))))))
                 }
                 {
-                    let v := sar(224, add(a1, LANE_TOP_HALF))
+                    let v := sar(224, add(a1, h))
                     a1 := shl(32, a1)
                     mstore(add(yp, 80), shl(192, add(v, signextend(3, mload(add(bp, 320))))))
                 }
                 {
-                    let v := sar(224, add(a0, LANE_TOP_HALF))
+                    let v := sar(224, add(a0, h))
                     a0 := shl(32, a0)
                     mstore(add(yp, 88), shl(192, add(v, signextend(3, mload(add(bp, 352))))))
                 }
                 {
-                    let v := sar(224, add(a3, LANE_TOP_HALF))
+                    let v := sar(224, add(a3, h))
                     a3 := shl(32, a3)
                     mstore(add(yp, 96), shl(192, add(v, signextend(3, mload(add(bp, 384))))))
                 }
                 {
-                    let v := sar(224, add(a2, LANE_TOP_HALF))
+                    let v := sar(224, add(a2, h))
                     a2 := shl(32, a2)
                     mstore(add(yp, 104), shl(192, add(v, signextend(3, mload(add(bp, 416))))))
                 }
                 {
-                    let v := sar(224, add(a1, LANE_TOP_HALF))
+                    let v := sar(224, add(a1, h))
                     a1 := shl(32, a1)
                     mstore(add(yp, 112), shl(192, add(v, signextend(3, mload(add(bp, 448))))))
                 }
                 {
-                    let v := sar(224, add(a0, LANE_TOP_HALF))
+                    let v := sar(224, add(a0, h))
                     a0 := shl(32, a0)
                     mstore(add(yp, 120), shl(192, add(v, signextend(3, mload(add(bp, 480))))))
                 }
                 {
-                    let v := sar(224, add(a3, LANE_TOP_HALF))
+                    let v := sar(224, add(a3, h))
                     a3 := shl(32, a3)
                     mstore(add(yp, 128), shl(192, add(v, signextend(3, mload(add(bp, 512))))))
                 }
                 {
-                    let v := sar(224, add(a2, LANE_TOP_HALF))
+                    let v := sar(224, add(a2, h))
                     a2 := shl(32, a2)
                     mstore(add(yp, 136), shl(192, add(v, signextend(3, mload(add(bp, 544))))))
                 }
                 {
-                    let v := sar(224, add(a1, LANE_TOP_HALF))
+                    let v := sar(224, add(a1, h))
                     a1 := shl(32, a1)
                     mstore(add(yp, 144), shl(192, add(v, signextend(3, mload(add(bp, 576))))))
                 }
                 {
-                    let v := sar(224, add(a0, LANE_TOP_HALF))
+                    let v := sar(224, add(a0, h))
                     a0 := shl(32, a0)
                     mstore(add(yp, 152), shl(192, add(v, signextend(3, mload(add(bp, 608))))))
                 }
                 {
-                    let v := sar(224, add(a3, LANE_TOP_HALF))
+                    let v := sar(224, add(a3, h))
                     a3 := shl(32, a3)
                     mstore(add(yp, 160), shl(192, add(v, signextend(3, mload(add(bp, 640))))))
                 }
                 {
-                    let v := sar(224, add(a2, LANE_TOP_HALF))
+                    let v := sar(224, add(a2, h))
                     a2 := shl(32, a2)
                     mstore(add(yp, 168), shl(192, add(v, signextend(3, mload(add(bp, 672))))))
                 }
                 {
-                    let v := sar(224, add(a1, LANE_TOP_HALF))
+                    let v := sar(224, add(a1, h))
                     a1 := shl(32, a1)
                     mstore(add(yp, 176), shl(192, add(v, signextend(3, mload(add(bp, 704))))))
                 }
                 {
-                    let v := sar(224, add(a0, LANE_TOP_HALF))
+                    let v := sar(224, add(a0, h))
                     a0 := shl(32, a0)
                     mstore(add(yp, 184), shl(192, add(v, signextend(3, mload(add(bp, 736))))))
                 }
                 {
-                    let v := sar(224, add(a3, LANE_TOP_HALF))
+                    let v := sar(224, add(a3, h))
                     a3 := shl(32, a3)
                     mstore(add(yp, 192), shl(192, add(v, signextend(3, mload(add(bp, 768))))))
                 }
                 {
-                    let v := sar(224, add(a2, LANE_TOP_HALF))
+                    let v := sar(224, add(a2, h))
                     a2 := shl(32, a2)
                     mstore(add(yp, 200), shl(192, add(v, signextend(3, mload(add(bp, 800))))))
                 }
                 {
-                    let v := sar(224, add(a1, LANE_TOP_HALF))
+                    let v := sar(224, add(a1, h))
                     a1 := shl(32, a1)
                     mstore(add(yp, 208), shl(192, add(v, signextend(3, mload(add(bp, 832))))))
                 }
                 {
-                    let v := sar(224, add(a0, LANE_TOP_HALF))
+                    let v := sar(224, add(a0, h))
                     a0 := shl(32, a0)
                     mstore(add(yp, 216), shl(192, add(v, signextend(3, mload(add(bp, 864))))))
                 }
                 {
-                    let v := sar(224, add(a3, LANE_TOP_HALF))
+                    let v := sar(224, add(a3, h))
                     mstore(add(yp, 224), shl(192, add(v, signextend(3, mload(add(bp, 896))))))
                 }
                 {
-                    let v := sar(224, add(a2, LANE_TOP_HALF))
+                    let v := sar(224, add(a2, h))
                     mstore(add(yp, 232), shl(192, add(v, signextend(3, mload(add(bp, 928))))))
                 }
                 {
-                    let v := sar(224, add(a1, LANE_TOP_HALF))
+                    let v := sar(224, add(a1, h))
                     mstore(add(yp, 240), shl(192, add(v, signextend(3, mload(add(bp, 960))))))
                 }
                 {
-                    let v := sar(224, add(a0, LANE_TOP_HALF))
+                    let v := sar(224, add(a0, h))
                     mstore(add(yp, 248), shl(192, add(v, signextend(3, mload(add(bp, 992))))))
                 }
             }
-            // A full panel straight to requantized int8 outputs. Equivalent to, for j = 0..31:
-            //   y[j] = Int8Math.requantizeUnchecked(L_j + bias[j], M[j], shift[j], z)
-            // with the table tp = [bias, M, shift] per channel (96 bytes). |(L + bias)·M| < 2^79 and
-            // shift ≤ 126 (validated): nothing wraps; RHAZ as Rounding.rshiftRound, then sat8.
-            function emitFullI8(yp, tp, z, a0, a1, a2, a3) {
+            // One lane word to requantized int8 outputs 8 consecutive channels (a partial panel word).
+            // Equivalent to, for t = 0..7, with L_t the top lane of a after t 32-bit left shifts:
+            //   y[1t] = Int8Math.requantizeUnchecked(L_t + bias[1t], M[1t], shift[1t], zOut)
+            // in the branch-free form of _tableI8 (table tp = [bias, M′] per channel, 64 bytes; common shift sc
+            // and constant cc): p = (L + bias)·M′, r = sar(sc, p + cc − [p < 0]), then sat8 (one test: r fits
+            // int8 iff signextend(0, r) = r; else 127 for r > 0, −128 = 127 ⊕ −1 for r < 0).
+            function emitWordI8(yp, tp, a, sc, cc) {
+                let h := LANE_TOP_HALF
                 {
-                    let r := sar(224, add(a3, LANE_TOP_HALF))
-                    a3 := shl(32, a3)
+                    let r := sar(224, add(a, h))
+                    a := shl(32, a)
                     r := mul(add(r, mload(tp)), mload(add(tp, 32)))
-                    let s := mload(add(tp, 64))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }
                     mstore8(yp, r)
                 }
                 {
-                    let r := sar(224, add(a2, LANE_TOP_HALF))
-                    a2 := shl(32, a2)
-                    r := mul(add(r, mload(add(tp, 96))), mload(add(tp, 128)))
-                    let s := mload(add(tp, 160))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
+                    let r := sar(224, add(a, h))
+                    a := shl(32, a)
+                    r := mul(add(r, mload(add(tp, 64))), mload(add(tp, 96)))
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }
                     mstore8(add(yp, 1), r)
                 }
                 {
-                    let r := sar(224, add(a1, LANE_TOP_HALF))
-                    a1 := shl(32, a1)
-                    r := mul(add(r, mload(add(tp, 192))), mload(add(tp, 224)))
-                    let s := mload(add(tp, 256))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
+                    let r := sar(224, add(a, h))
+                    a := shl(32, a)
+                    r := mul(add(r, mload(add(tp, 128))), mload(add(tp, 160)))
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }
                     mstore8(add(yp, 2), r)
                 }
                 {
-                    let r := sar(224, add(a0, LANE_TOP_HALF))
-                    a0 := shl(32, a0)
-                    r := mul(add(r, mload(add(tp, 288))), mload(add(tp, 320)))
-                    let s := mload(add(tp, 352))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
+                    let r := sar(224, add(a, h))
+                    a := shl(32, a)
+                    r := mul(add(r, mload(add(tp, 192))), mload(add(tp, 224)))
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }
                     mstore8(add(yp, 3), r)
                 }
                 {
-                    let r := sar(224, add(a3, LANE_TOP_HALF))
-                    a3 := shl(32, a3)
-                    r := mul(add(r, mload(add(tp, 384))), mload(add(tp, 416)))
-                    let s := mload(add(tp, 448))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
+                    let r := sar(224, add(a, h))
+                    a := shl(32, a)
+                    r := mul(add(r, mload(add(tp, 256))), mload(add(tp, 288)))
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }
                     mstore8(add(yp, 4), r)
                 }
                 {
-                    let r := sar(224, add(a2, LANE_TOP_HALF))
-                    a2 := shl(32, a2)
-                    r := mul(add(r, mload(add(tp, 480))), mload(add(tp, 512)))
-                    let s := mload(add(tp, 544))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
+                    let r := sar(224, add(a, h))
+                    a := shl(32, a)
+                    r := mul(add(r, mload(add(tp, 320))), mload(add(tp, 352)))
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }
                     mstore8(add(yp, 5), r)
                 }
                 {
-                    let r := sar(224, add(a1, LANE_TOP_HALF))
-                    a1 := shl(32, a1)
-                    r := mul(add(r, mload(add(tp, 576))), mload(add(tp, 608)))
-                    let s := mload(add(tp, 640))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
+                    let r := sar(224, add(a, h))
+                    a := shl(32, a)
+                    r := mul(add(r, mload(add(tp, 384))), mload(add(tp, 416)))
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }
                     mstore8(add(yp, 6), r)
                 }
                 {
-                    let r := sar(224, add(a0, LANE_TOP_HALF))
-                    a0 := shl(32, a0)
-                    r := mul(add(r, mload(add(tp, 672))), mload(add(tp, 704)))
-                    let s := mload(add(tp, 736))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
+                    let r := sar(224, add(a, h))
+                    r := mul(add(r, mload(add(tp, 448))), mload(add(tp, 480)))
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }
                     mstore8(add(yp, 7), r)
                 }
+            }
+            // One lane word to requantized int8 outputs channels j0, j0 + 4, …, j0 + 28 (a full panel word).
+            // Equivalent to, for t = 0..7, with L_t the top lane of a after t 32-bit left shifts:
+            //   y[4t] = Int8Math.requantizeUnchecked(L_t + bias[4t], M[4t], shift[4t], zOut)
+            // in the branch-free form of _tableI8 (table tp = [bias, M′] per channel, 64 bytes; common shift sc
+            // and constant cc): p = (L + bias)·M′, r = sar(sc, p + cc − [p < 0]), then sat8 (one test: r fits
+            // int8 iff signextend(0, r) = r; else 127 for r > 0, −128 = 127 ⊕ −1 for r < 0).
+            function emitWordI8x4(yp, tp, a, sc, cc) {
+                let h := LANE_TOP_HALF
                 {
-                    let r := sar(224, add(a3, LANE_TOP_HALF))
-                    a3 := shl(32, a3)
-                    r := mul(add(r, mload(add(tp, 768))), mload(add(tp, 800)))
-                    let s := mload(add(tp, 832))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
+                    let r := sar(224, add(a, h))
+                    a := shl(32, a)
+                    r := mul(add(r, mload(tp)), mload(add(tp, 32)))
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }
+                    mstore8(yp, r)
+                }
+                {
+                    let r := sar(224, add(a, h))
+                    a := shl(32, a)
+                    r := mul(add(r, mload(add(tp, 256))), mload(add(tp, 288)))
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }
+                    mstore8(add(yp, 4), r)
+                }
+                {
+                    let r := sar(224, add(a, h))
+                    a := shl(32, a)
+                    r := mul(add(r, mload(add(tp, 512))), mload(add(tp, 544)))
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }
                     mstore8(add(yp, 8), r)
                 }
                 {
-                    let r := sar(224, add(a2, LANE_TOP_HALF))
-                    a2 := shl(32, a2)
-                    r := mul(add(r, mload(add(tp, 864))), mload(add(tp, 896)))
-                    let s := mload(add(tp, 928))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 9), r)
-                }
-                {
-                    let r := sar(224, add(a1, LANE_TOP_HALF))
-                    a1 := shl(32, a1)
-                    r := mul(add(r, mload(add(tp, 960))), mload(add(tp, 992)))
-                    let s := mload(add(tp, 1024))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 10), r)
-                }
-                {
-                    let r := sar(224, add(a0, LANE_TOP_HALF))
-                    a0 := shl(32, a0)
-                    r := mul(add(r, mload(add(tp, 1056))), mload(add(tp, 1088)))
-                    let s := mload(add(tp, 1120))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 11), r)
-                }
-                {
-                    let r := sar(224, add(a3, LANE_TOP_HALF))
-                    a3 := shl(32, a3)
-                    r := mul(add(r, mload(add(tp, 1152))), mload(add(tp, 1184)))
-                    let s := mload(add(tp, 1216))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
+                    let r := sar(224, add(a, h))
+                    a := shl(32, a)
+                    r := mul(add(r, mload(add(tp, 768))), mload(add(tp, 800)))
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }
                     mstore8(add(yp, 12), r)
                 }
                 {
-                    let r := sar(224, add(a2, LANE_TOP_HALF))
-                    a2 := shl(32, a2)
-                    r := mul(add(r, mload(add(tp, 1248))), mload(add(tp, 1280)))
-                    let s := mload(add(tp, 1312))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 13), r)
-                }
-                {
-                    let r := sar(224, add(a1, LANE_TOP_HALF))
-                    a1 := shl(32, a1)
-                    r := mul(add(r, mload(add(tp, 1344))), mload(add(tp, 1376)))
-                    let s := mload(add(tp, 1408))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 14), r)
-                }
-                {
-                    let r := sar(224, add(a0, LANE_TOP_HALF))
-                    a0 := shl(32, a0)
-                    r := mul(add(r, mload(add(tp, 1440))), mload(add(tp, 1472)))
-                    let s := mload(add(tp, 1504))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 15), r)
-                }
-                {
-                    let r := sar(224, add(a3, LANE_TOP_HALF))
-                    a3 := shl(32, a3)
-                    r := mul(add(r, mload(add(tp, 1536))), mload(add(tp, 1568)))
-                    let s := mload(add(tp, 1600))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
+                    let r := sar(224, add(a, h))
+                    a := shl(32, a)
+                    r := mul(add(r, mload(add(tp, 1024))), mload(add(tp, 1056)))
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }
                     mstore8(add(yp, 16), r)
                 }
                 {
-                    let r := sar(224, add(a2, LANE_TOP_HALF))
-                    a2 := shl(32, a2)
-                    r := mul(add(r, mload(add(tp, 1632))), mload(add(tp, 1664)))
-                    let s := mload(add(tp, 1696))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 17), r)
-                }
-                {
-                    let r := sar(224, add(a1, LANE_TOP_HALF))
-                    a1 := shl(32, a1)
-                    r := mul(add(r, mload(add(tp, 1728))), mload(add(tp, 1760)))
-                    let s := mload(add(tp, 1792))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 18), r)
-                }
-                {
-                    let r := sar(224, add(a0, LANE_TOP_HALF))
-                    a0 := shl(32, a0)
-                    r := mul(add(r, mload(add(tp, 1824))), mload(add(tp, 1856)))
-                    let s := mload(add(tp, 1888))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 19), r)
-                }
-                {
-                    let r := sar(224, add(a3, LANE_TOP_HALF))
-                    a3 := shl(32, a3)
-                    r := mul(add(r, mload(add(tp, 1920))), mload(add(tp, 1952)))
-                    let s := mload(add(tp, 1984))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
+                    let r := sar(224, add(a, h))
+                    a := shl(32, a)
+                    r := mul(add(r, mload(add(tp, 1280))), mload(add(tp, 1312)))
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }
                     mstore8(add(yp, 20), r)
                 }
                 {
-                    let r := sar(224, add(a2, LANE_TOP_HALF))
-                    a2 := shl(32, a2)
-                    r := mul(add(r, mload(add(tp, 2016))), mload(add(tp, 2048)))
-                    let s := mload(add(tp, 2080))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 21), r)
-                }
-                {
-                    let r := sar(224, add(a1, LANE_TOP_HALF))
-                    a1 := shl(32, a1)
-                    r := mul(add(r, mload(add(tp, 2112))), mload(add(tp, 2144)))
-                    let s := mload(add(tp, 2176))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 22), r)
-                }
-                {
-                    let r := sar(224, add(a0, LANE_TOP_HALF))
-                    a0 := shl(32, a0)
-                    r := mul(add(r, mload(add(tp, 2208))), mload(add(tp, 2240)))
-                    let s := mload(add(tp, 2272))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 23), r)
-                }
-                {
-                    let r := sar(224, add(a3, LANE_TOP_HALF))
-                    a3 := shl(32, a3)
-                    r := mul(add(r, mload(add(tp, 2304))), mload(add(tp, 2336)))
-                    let s := mload(add(tp, 2368))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
+                    let r := sar(224, add(a, h))
+                    a := shl(32, a)
+                    r := mul(add(r, mload(add(tp, 1536))), mload(add(tp, 1568)))
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }
                     mstore8(add(yp, 24), r)
                 }
                 {
-                    let r := sar(224, add(a2, LANE_TOP_HALF))
-                    a2 := shl(32, a2)
-                    r := mul(add(r, mload(add(tp, 2400))), mload(add(tp, 2432)))
-                    let s := mload(add(tp, 2464))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 25), r)
-                }
-                {
-                    let r := sar(224, add(a1, LANE_TOP_HALF))
-                    a1 := shl(32, a1)
-                    r := mul(add(r, mload(add(tp, 2496))), mload(add(tp, 2528)))
-                    let s := mload(add(tp, 2560))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 26), r)
-                }
-                {
-                    let r := sar(224, add(a0, LANE_TOP_HALF))
-                    a0 := shl(32, a0)
-                    r := mul(add(r, mload(add(tp, 2592))), mload(add(tp, 2624)))
-                    let s := mload(add(tp, 2656))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 27), r)
-                }
-                {
-                    let r := sar(224, add(a3, LANE_TOP_HALF))
-                    r := mul(add(r, mload(add(tp, 2688))), mload(add(tp, 2720)))
-                    let s := mload(add(tp, 2752))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
+                    let r := sar(224, add(a, h))
+                    r := mul(add(r, mload(add(tp, 1792))), mload(add(tp, 1824)))
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) }
                     mstore8(add(yp, 28), r)
-                }
-                {
-                    let r := sar(224, add(a2, LANE_TOP_HALF))
-                    r := mul(add(r, mload(add(tp, 2784))), mload(add(tp, 2816)))
-                    let s := mload(add(tp, 2848))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 29), r)
-                }
-                {
-                    let r := sar(224, add(a1, LANE_TOP_HALF))
-                    r := mul(add(r, mload(add(tp, 2880))), mload(add(tp, 2912)))
-                    let s := mload(add(tp, 2944))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 30), r)
-                }
-                {
-                    let r := sar(224, add(a0, LANE_TOP_HALF))
-                    r := mul(add(r, mload(add(tp, 2976))), mload(add(tp, 3008)))
-                    let s := mload(add(tp, 3040))
-                    if s { r := sar(s, add(r, sub(shl(sub(s, 1), 1), slt(r, 0)))) }
-                    r := add(r, z)
-                    if sgt(r, 127) { r := 127 }
-                    if slt(r, not(127)) { r := not(127) }
-                    mstore8(add(yp, 31), r)
                 }
             }
             // END GENERATED convI8
-            // Decodes the lane accumulators into the 32 wide accumulators (written on the first flush
-            // of a pixel-panel, added afterwards) and clears them. Bottom-up: lane i of A_k is channel
-            // 31 − 4i − k; L = signextend(3, A) is the low lane (|L| < 2^31) and A ← (A − L) >> 32 is
-            // exact (A − L is a multiple of 2^32 in (−2^255, 2^255)).
+            // The hot loop of G ∈ {1, 2, 4} lane words. Equivalent to rows8x<G> with the missing
+            // accumulators 0.
+            function rowsG(G, xp, xend, wp, zc) -> b0, b1, b2, b3 {
+                switch G
+                case 4 { b0, b1, b2, b3 := rows8x4(xp, xend, wp, zc) }
+                case 2 { b0, b1 := rows8x2(xp, xend, wp, zc) }
+                default { b0 := rows8x1(xp, xend, wp, zc) }
+            }
+            // Decodes the lane accumulators of the current panel (G words, context word 0x8a0) into the
+            // 32 wide accumulators (written on the first flush of a pixel-panel, added afterwards) and
+            // clears them. Bottom-up: lane i of A_k is channel 31 − 4i − k in a full panel (context
+            // word 0x8e0), 8k + 7 − i in a partial one (see _spreadI8);
+            // L = signextend(3, A) is the low lane (|L| < 2^31) and A ← (A − L) >> 32 is exact (A − L is
+            // a multiple of 2^32 in (−2^255, 2^255)).
             function flush(c_) {
                 let first := iszero(mload(add(c_, 0x440)))
                 mstore(add(c_, 0x440), 1)
-                for { let k := 0 } lt(k, 4) { k := add(k, 1) } {
+                let full := mload(add(c_, 0x8e0))
+                let step := 0x20
+                if full { step := 0x80 }
+                for { let k := 0 } lt(k, mload(add(c_, 0x8a0))) { k := add(k, 1) } {
                     let slot := add(c_, add(0x380, shl(5, k)))
                     let a := mload(slot)
                     mstore(slot, 0)
-                    let p := add(c_, add(0x460, shl(5, sub(31, k))))
+                    // the wide accumulator of lane 0's channel
+                    let p := add(c_, add(0x460, shl(5, add(shl(3, k), 7))))
+                    if full { p := add(c_, add(0x460, shl(5, sub(31, k)))) }
                     for { let i := 0 } lt(i, 8) { i := add(i, 1) } {
                         let v := signextend(3, a)
                         a := sar(32, sub(a, v))
                         switch first
                         case 0 { mstore(p, add(mload(p), v)) }
                         default { mstore(p, v) }
-                        p := sub(p, 0x80)
+                        p := sub(p, step)
                     }
                 }
             }
             // Runs n rows from (xp, wp), flushing the lanes whenever flushRows rows have accumulated.
             function run8(c_, xp, wp, n) {
+                let G := mload(add(c_, 0x8a0))
                 for {} n {} {
                     let cnt := mload(add(c_, 0x360))
                     let k := sub(mload(add(c_, 0x340)), cnt)
                     if lt(n, k) { k := n }
-                    let b0, b1, b2, b3 := rows8(xp, add(xp, k), wp, mload(add(c_, 0x260)))
+                    let b0, b1, b2, b3 := rowsG(G, xp, add(xp, k), wp, mload(add(c_, 0x260)))
                     mstore(add(c_, 0x380), add(mload(add(c_, 0x380)), b0))
                     mstore(add(c_, 0x3a0), add(mload(add(c_, 0x3a0)), b1))
                     mstore(add(c_, 0x3c0), add(mload(add(c_, 0x3c0)), b2))
@@ -1350,22 +1583,20 @@ library Conv {
                     }
                     mstore(add(c_, 0x360), cnt)
                     xp := add(xp, k)
-                    wp := add(wp, shl(7, k))
+                    wp := add(wp, mul(k, shl(5, G)))
                     n := sub(n, k)
                 }
             }
-            // Writes the channels of one pixel-panel from the wide accumulators: int64 `acc + bias`
-            // (read-modify-write stores), or requantized int8.
-            function emit8(c_, pix, panel) {
-                let cout := mload(add(c_, 0x60))
-                let co0 := shl(5, panel)
-                let m := sub(cout, co0)
+            // Writes the channels of one pixel-panel (outputs from o, channels from co0) from the wide
+            // accumulators: int64 `acc + bias` (read-modify-write stores), or requantized int8.
+            function emit8(c_, o, co0) {
+                let m := sub(mload(add(c_, 0x60)), co0)
                 if gt(m, 32) { m := 32 }
                 let wide := add(c_, 0x460)
                 switch mload(add(c_, 0x2c0))
                 case 0 {
                     let bd := add(mload(add(c_, 0x280)), shl(5, co0))
-                    let yp := add(mload(add(c_, 0x2a0)), shl(3, add(mul(pix, cout), co0)))
+                    let yp := add(mload(add(c_, 0x2a0)), shl(3, o))
                     for { let j := 0 } lt(j, m) { j := add(j, 1) } {
                         // Equivalent to Tensor.storeQ(y, i, acc + bias[co]); |acc| < 2^47 + 2^31.
                         let v := add(mload(add(wide, shl(5, j))), signextend(3, mload(add(bd, shl(5, j)))))
@@ -1374,78 +1605,248 @@ library Conv {
                     }
                 }
                 default {
-                    let yp := add(mload(add(c_, 0x2a0)), add(mul(pix, cout), co0))
-                    let tp := add(mload(add(c_, 0x2e0)), mul(co0, 0x60))
-                    let z := mload(add(c_, 0x320))
+                    let yp := add(mload(add(c_, 0x2a0)), o)
+                    let tp := add(mload(add(c_, 0x2e0)), shl(6, co0))
+                    let sc := mload(add(c_, 0x940))
+                    let cc := mload(add(c_, 0x960))
                     for { let j := 0 } lt(j, m) { j := add(j, 1) } {
-                        let t := add(tp, mul(j, 0x60))
-                        // Equivalent to Int8Math.requantizeUnchecked(acc + bias, M, shift, zOut):
-                        // |acc·M| < 2^79, shift ≤ 126 (validated), so nothing wraps.
+                        let t := add(tp, shl(6, j))
+                        // Equivalent to Int8Math.requantizeUnchecked(acc + bias, M, shift, zOut) (see _tableI8)
                         let r := mul(add(mload(add(wide, shl(5, j))), mload(t)), mload(add(t, 0x20)))
-                        let sh := mload(add(t, 0x40))
-                        if sh { r := sar(sh, add(r, sub(shl(sub(sh, 1), 1), slt(r, 0)))) }
-                        r := add(r, z)
-                        if sgt(r, 127) { r := 127 }
-                        if slt(r, not(127)) { r := not(127) } // −128
+                        r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                        if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) } // sat8
                         mstore8(add(yp, j), r)
                     }
                 }
             }
-            // A full panel without an intermediate flush: decode the lanes straight into the output.
-            function emitDirect(c_, o, co0) {
+            // The first n ≤ 8 channels of lane word a (channels 8k + t in lane 7 − t) to int64 outputs:
+            // y[t] = L_t + bias[t] as big-endian int64, whole-word stores as emitFull64 (ascending order).
+            function tail64(yp, bp, a, n) {
+                let h := LANE_TOP_HALF
+                for {} n { n := sub(n, 1) } {
+                    mstore(yp, shl(192, add(sar(224, add(a, h)), signextend(3, mload(bp)))))
+                    a := shl(32, a)
+                    yp := add(yp, 8)
+                    bp := add(bp, 0x20)
+                }
+            }
+            // The first n < 8 channels of lane word a to requantized int8 outputs (the loop twin of
+            // emitWordI8); only these n bytes are written.
+            function tailI8(yp, tp, a, n, sc, cc) {
+                let h := LANE_TOP_HALF
+                for {} n { n := sub(n, 1) } {
+                    let r := mul(add(sar(224, add(a, h)), mload(tp)), mload(add(tp, 0x20)))
+                    a := shl(32, a)
+                    r := sar(sc, add(r, sub(cc, slt(r, 0))))
+                    if iszero(eq(signextend(0, r), r)) { r := xor(127, sar(255, r)) } // sat8
+                    mstore8(yp, r)
+                    yp := add(yp, 1)
+                    tp := add(tp, 0x40)
+                }
+            }
+            // A pixel-panel of m ≤ 32 channels without an intermediate flush, decoded straight from its
+            // lane words b0..b3 into the output: word k holds channels co0 + 8k + t in lane 7 − t, read
+            // top-down, L = sar(224, A + 2^223), A ← A << 32 (exact for the reason given in conv2dI8:
+            // every lane, also those of channels ≥ m that are never written, has |L| ≤ 2^31 − 2^23).
+            // Equivalent to flush + emit8. int8: words of 8 channels use the straight-line emitWordI8, a
+            // last word of fewer channels its loop twin tailI8; int64: tail64. A full panel (interleaved layout: channel j in the top lane
+            // of b_{3 − j mod 4} after ⌊j/4⌋ shifts) goes to emitFull64, or to emitWordI8x4 once per word.
+            function emitWords(c_, o, co0, b0, b1, b2, b3) {
+                let m := sub(mload(add(c_, 0x60)), co0)
+                if gt(m, 31) {
+                    switch mload(add(c_, 0x2c0))
+                    case 0 { emitFull64(add(mload(add(c_, 0x2a0)), shl(3, o)), add(mload(add(c_, 0x280)), shl(5, co0)), b0, b1, b2, b3) }
+                    default {
+                        let yp := add(mload(add(c_, 0x2a0)), o)
+                        let tp := add(mload(add(c_, 0x2e0)), shl(6, co0))
+                        let sc := mload(add(c_, 0x940))
+                        let cc := mload(add(c_, 0x960))
+                        emitWordI8x4(yp, tp, b3, sc, cc)
+                        emitWordI8x4(add(yp, 1), add(tp, 64), b2, sc, cc)
+                        emitWordI8x4(add(yp, 2), add(tp, 128), b1, sc, cc)
+                        emitWordI8x4(add(yp, 3), add(tp, 192), b0, sc, cc)
+                    }
+                    leave
+                }
                 switch mload(add(c_, 0x2c0))
                 case 0 {
-                    emitFull64(
-                        add(mload(add(c_, 0x2a0)), shl(3, o)),
-                        add(mload(add(c_, 0x280)), shl(5, co0)),
-                        mload(add(c_, 0x380)),
-                        mload(add(c_, 0x3a0)),
-                        mload(add(c_, 0x3c0)),
-                        mload(add(c_, 0x3e0))
-                    )
+                    let yp := add(mload(add(c_, 0x2a0)), shl(3, o))
+                    let bp := add(mload(add(c_, 0x280)), shl(5, co0))
+                    for {} m { m := sub(m, 8) } {
+                        if lt(m, 8) {
+                            tail64(yp, bp, b0, m)
+                            break
+                        }
+                        tail64(yp, bp, b0, 8)
+                        yp := add(yp, 64)
+                        bp := add(bp, 256)
+                        b0 := b1
+                        b1 := b2
+                        b2 := b3
+                    }
                 }
                 default {
-                    emitFullI8(
-                        add(mload(add(c_, 0x2a0)), o),
-                        add(mload(add(c_, 0x2e0)), mul(co0, 0x60)),
-                        mload(add(c_, 0x320)),
-                        mload(add(c_, 0x380)),
-                        mload(add(c_, 0x3a0)),
-                        mload(add(c_, 0x3c0)),
-                        mload(add(c_, 0x3e0))
-                    )
+                    let yp := add(mload(add(c_, 0x2a0)), o)
+                    let tp := add(mload(add(c_, 0x2e0)), shl(6, co0))
+                    let sc := mload(add(c_, 0x940))
+                    let cc := mload(add(c_, 0x960))
+                    for {} gt(m, 7) { m := sub(m, 8) } {
+                        emitWordI8(yp, tp, b0, sc, cc)
+                        yp := add(yp, 8)
+                        tp := add(tp, 512)
+                        b0 := b1
+                        b1 := b2
+                        b2 := b3
+                    }
+                    if m { tailI8(yp, tp, b0, m, sc, cc) }
                 }
-                mstore(add(c_, 0x380), 0)
-                mstore(add(c_, 0x3a0), 0)
-                mstore(add(c_, 0x3c0), 0)
-                mstore(add(c_, 0x3e0), 0)
             }
-            function pixel8(c_, pix) {
-                let cout := mload(add(c_, 0x60))
-                for { let p := 0 } lt(shl(5, p), cout) { p := add(p, 1) } {
-                    mstore(add(c_, 0x440), 0)
-                    mstore(add(c_, 0x360), 0)
+            // Gathers the taps of output row oy into the tap-row buffer (gathered path): pixel ox's K taps
+            // at buf + ox·K, kernel row ky's kw·Cin ≤ 32 bytes at + ky·kw·Cin. Equivalent to
+            //   buf[ox·K + ky·kw·Cin + i] = padded[(oy·sh + ky)·Wp·Cin + ox·sw·Cin + i],  i < kw·Cin.
+            // One whole word per run: its excess bytes land on later runs (written afterwards) or on the
+            // buffer's spare word.
+            function gatherRow(c_, oy) {
+                let buf := mload(add(c_, 0x860))
+                let rowB := mload(add(c_, 0x880))
+                let seg := mload(add(c_, 0x420))
+                let kh := mload(add(c_, 0x80))
+                let xs := mul(mload(add(c_, 0xe0)), mload(add(c_, 0x40)))
+                let src := add(mload(add(c_, 0x220)), mul(mul(oy, mload(add(c_, 0xc0))), rowB))
+                for { let n := mload(add(c_, 0x160)) } n { n := sub(n, 1) } {
+                    let sv := src
+                    for { let i := kh } i { i := sub(i, 1) } {
+                        mstore(buf, mload(sv))
+                        buf := add(buf, seg)
+                        sv := add(sv, rowB)
+                    }
+                    src := add(src, xs)
+                }
+            }
+            // Channels m ≤ 32 of the panel starting at channel co0, its lane words per row G = ⌈m/8⌉ and
+            // its spread rows wp (_spreadI8).
+            function panel(c_, co0) -> m, G, wp {
+                m := sub(mload(add(c_, 0x60)), co0)
+                if gt(m, 32) { m := 32 }
+                G := shr(3, add(m, 7))
+                if eq(G, 3) { G := 4 }
+                wp := add(mload(add(c_, 0x240)), shl(2, mul(co0, mload(add(c_, 0x180)))))
+            }
+            // The lanes of one pixel-panel through run8 and the context lanes: gathered, one run of the
+            // pixel's K taps from xb; else the valid taps from geom, one run per kernel row. Returns the
+            // lane words (and clears the context lanes) unless a flush happened (context word 0x440; the
+            // sums are then in the wide accumulators and the last rows in the context lanes).
+            function lanesRun(c_, xb, co0) -> b0, b1, b2, b3 {
+                let m, G, wp := panel(c_, co0)
+                mstore(add(c_, 0x8a0), G)
+                mstore(add(c_, 0x8e0), eq(m, 32))
+                mstore(add(c_, 0x440), 0)
+                mstore(add(c_, 0x360), 0)
+                switch mload(add(c_, 0x300))
+                case 0 {
                     let xp := add(mload(add(c_, 0x220)), mload(add(c_, 0x1a0)))
-                    let wp := add(mload(add(c_, 0x240)), shl(7, add(mul(p, mload(add(c_, 0x180))), mload(add(c_, 0x1c0)))))
+                    wp := add(wp, shl(5, mul(mload(add(c_, 0x1c0)), G)))
                     for { let i := mload(add(c_, 0x1e0)) } i { i := sub(i, 1) } {
                         run8(c_, xp, wp, mload(add(c_, 0x200)))
                         xp := add(xp, mload(add(c_, 0x400)))
-                        wp := add(wp, mload(add(c_, 0x420)))
+                        wp := add(wp, shl(5, mul(mload(add(c_, 0x420)), G)))
                     }
-                    switch and(iszero(mload(add(c_, 0x440))), iszero(lt(sub(cout, shl(5, p)), 32)))
+                }
+                default { run8(c_, xb, wp, mload(add(c_, 0x180))) }
+                if iszero(mload(add(c_, 0x440))) {
+                    b0 := mload(add(c_, 0x380))
+                    b1 := mload(add(c_, 0x3a0))
+                    b2 := mload(add(c_, 0x3c0))
+                    b3 := mload(add(c_, 0x3e0))
+                    mstore(add(c_, 0x380), 0)
+                    mstore(add(c_, 0x3a0), 0)
+                    mstore(add(c_, 0x3c0), 0)
+                    mstore(add(c_, 0x3e0), 0)
+                }
+            }
+            // The valid taps of the current pixel (geom), one run per kernel row, summed on the stack.
+            function geomLanes(c_, G, wp) -> b0, b1, b2, b3 {
+                let xp := add(mload(add(c_, 0x220)), mload(add(c_, 0x1a0)))
+                wp := add(wp, shl(5, mul(mload(add(c_, 0x1c0)), G)))
+                for { let i := mload(add(c_, 0x1e0)) } i { i := sub(i, 1) } {
+                    let d0, d1, d2, d3 := rowsG(G, xp, add(xp, mload(add(c_, 0x200))), wp, mload(add(c_, 0x260)))
+                    b0 := add(b0, d0)
+                    b1 := add(b1, d1)
+                    b2 := add(b2, d2)
+                    b3 := add(b3, d3)
+                    xp := add(xp, mload(add(c_, 0x400)))
+                    wp := add(wp, shl(5, mul(mload(add(c_, 0x420)), G)))
+                }
+            }
+            // The lanes of one pixel-panel when no flush can happen (K ≤ flushRows): gathered, one run of
+            // the pixel's K taps from xb; else geomLanes. Kept on the stack.
+            function lanesDirect(c_, xb, co0) -> b0, b1, b2, b3 {
+                let m, G, wp := panel(c_, co0)
+                switch mload(add(c_, 0x300))
+                case 0 { b0, b1, b2, b3 := geomLanes(c_, G, wp) }
+                default { b0, b1, b2, b3 := rowsG(G, xb, add(xb, mload(add(c_, 0x180))), wp, mload(add(c_, 0x260))) }
+            }
+            // One output pixel (outputs from o0 = pixel·Cout), every panel: accumulate, then emit
+            // (context word 0x8c0: K ≤ flushRows, lanesDirect; else lanesRun with flushes).
+            function pixel8(c_, o0, xb) {
+                for { let co0 := 0 } lt(co0, mload(add(c_, 0x60))) { co0 := add(co0, 32) } {
+                    let b0, b1, b2, b3
+                    switch mload(add(c_, 0x8c0))
                     case 0 {
-                        flush(c_)
-                        emit8(c_, pix, p)
+                        b0, b1, b2, b3 := lanesRun(c_, xb, co0)
+                        if mload(add(c_, 0x440)) {
+                            flush(c_)
+                            emit8(c_, add(o0, co0), co0)
+                            continue
+                        }
                     }
-                    default { emitDirect(c_, add(mul(pix, cout), shl(5, p)), shl(5, p)) }
+                    default { b0, b1, b2, b3 := lanesDirect(c_, xb, co0) }
+                    emitWords(c_, add(o0, co0), co0, b0, b1, b2, b3)
+                }
+            }
+            // Two gathered pixels (outputs from o, taps from xb) of a single partial panel with G ≤ 2
+            // words, through taps2x<G>: the raw lanes minus zc·Σ_r P_{r,k} (context words 0x900, 0x920)
+            // are the pixels' lanes (Σ_r (u_r − zc)·P_{r,k}, exact mod 2^256 and bounded as in conv2dI8).
+            function pair(c_, o, xb) {
+                switch gt(mload(add(c_, 0x60)), 8)
+                case 0 {
+                    let b0, c0 := taps2x1(xb, add(xb, mload(add(c_, 0x180))), mload(add(c_, 0x240)), mload(add(c_, 0x180)))
+                    emitWords(c_, o, 0, sub(b0, mload(add(c_, 0x900))), 0, 0, 0)
+                    emitWords(c_, add(o, mload(add(c_, 0x60))), 0, sub(c0, mload(add(c_, 0x900))), 0, 0, 0)
+                }
+                default {
+                    let b0, b1, c0, c1 := taps2x2(xb, add(xb, mload(add(c_, 0x180))), mload(add(c_, 0x240)), mload(add(c_, 0x180)))
+                    c1 := sub(c1, mload(add(c_, 0x920)))
+                    c0 := sub(c0, mload(add(c_, 0x900)))
+                    emitWords(c_, o, 0, sub(b0, mload(add(c_, 0x900))), sub(b1, mload(add(c_, 0x920))), 0, 0)
+                    emitWords(c_, add(o, mload(add(c_, 0x60))), 0, c0, c1, 0, 0)
                 }
             }
             let ho := mload(add(c, 0x140))
             let wo := mload(add(c, 0x160))
+            let gather := mload(add(c, 0x300))
+            let direct := iszero(gt(mload(add(c, 0x180)), mload(add(c, 0x340))))
+            mstore(add(c, 0x8c0), direct)
+            // Pairs: the gathered path without flushes and one panel of ≤ 16 channels.
+            let pairs := and(and(gather, direct), lt(mload(add(c, 0x60)), 17))
+            let pstep := mul(wo, mload(add(c, 0x60)))
             for { let oy := 0 } lt(oy, ho) { oy := add(oy, 1) } {
-                for { let ox := 0 } lt(ox, wo) { ox := add(ox, 1) } {
-                    geom(c, oy, ox)
-                    pixel8(c, add(mul(oy, wo), ox))
+                if gather { gatherRow(c, oy) }
+                let xb := mload(add(c, 0x860))
+                let o := mul(oy, pstep)
+                let ox := 0
+                if pairs {
+                    for {} lt(add(ox, 1), wo) { ox := add(ox, 2) } {
+                        pair(c, o, xb)
+                        o := add(o, shl(1, mload(add(c, 0x60))))
+                        xb := add(xb, shl(1, mload(add(c, 0x180))))
+                    }
+                }
+                for {} lt(ox, wo) { ox := add(ox, 1) } {
+                    if iszero(gather) { geom(c, oy, ox) }
+                    pixel8(c, o, xb)
+                    o := add(o, mload(add(c, 0x60)))
+                    xb := add(xb, mload(add(c, 0x180)))
                 }
             }
         }

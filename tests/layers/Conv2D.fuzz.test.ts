@@ -31,17 +31,39 @@ const corruption = (): fc.Arbitrary<Corruption> =>
 interface Shape {
   H: number; W: number; Cin: number; Cout: number; kh: number; kw: number; sh: number; sw: number; padding: number;
 }
+/**
+ * Channels and kernel first, then the image within the MAC budget: covers both int8 fast paths — the
+ * gathered one (kw·Cin ≤ 32: padded image, one run per pixel, two pixels per pass when Cout ≤ 16) and the
+ * per-kernel-row one (kw·Cin > 32, e.g. Cin 11–16 with kw 3) — with Cout < 32 (lane words G = 1, 2, 3→4),
+ * = 32 (a full panel), 33–65 (a full and a partial panel), kernels up to 5×5 so 'same' padding can be
+ * wider than the input edge (H < kh), strides 1–3 and both paddings.
+ */
 const shapeArb: fc.Arbitrary<Shape> = fc
   .record({
-    H: fc.integer({ min: 1, max: 6 }),
-    W: fc.integer({ min: 1, max: 6 }),
-    Cin: fc.integer({ min: 1, max: 4 }),
-    Cout: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 6 }) }, { weight: 1, arbitrary: fc.integer({ min: 31, max: 34 }) }),
-    kh: fc.integer({ min: 1, max: 3 }),
-    kw: fc.integer({ min: 1, max: 3 }),
+    Cin: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 9, max: 16 }) }),
+    Cout: fc.oneof(
+      { weight: 5, arbitrary: fc.integer({ min: 1, max: 8 }) },
+      { weight: 2, arbitrary: fc.integer({ min: 9, max: 24 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 25, max: 32 }) },
+      { weight: 1, arbitrary: fc.constantFrom(32, 33, 40, 47, 63, 64, 65) },
+    ),
+    kh: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 5 }) }),
+    kw: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 5 }) }),
     sh: fc.integer({ min: 1, max: 3 }),
     sw: fc.integer({ min: 1, max: 3 }),
     padding: fc.constantFrom(0, 1),
+    h: fc.integer({ min: 1, max: 6 }),
+    w: fc.integer({ min: 1, max: 6 }),
+  })
+  // Keep the EVM reference kernels (~1000 gas per MAC) fast: at most 2500 MACs per case (fewer input
+  // channels, then a smaller image, when the channels and kernel alone exceed it).
+  .map(({ h, w, ...s }) => {
+    const perTap = s.Cout * s.kh * s.kw;
+    const Cin = Math.max(1, Math.min(s.Cin, Math.floor(2500 / perTap)));
+    const pixels = Math.max(1, Math.floor(2500 / (perTap * Cin)));
+    const H = Math.min(h, pixels);
+    const W = Math.max(1, Math.min(w, Math.floor(pixels / H)));
+    return { ...s, Cin, H, W };
   })
   .map((s) => (s.padding === 0 && (s.H < s.kh || s.W < s.kw) ? { ...s, padding: 1 } : s))
   .filter((s) => s.H * s.W * s.Cin * s.Cout * s.kh * s.kw <= 2500);

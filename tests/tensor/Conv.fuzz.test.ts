@@ -1,8 +1,8 @@
 /**
  * Conv: EVM (contracts/tensor/Conv.sol through ConvHarness) == oracle (assembly/tensor/Conv.ts), bit for
  * bit, and revert ⇔ throw with the same error name — for the fast kernels and their plain `…Ref` twins
- * (so fast == Ref == oracle). Random small shapes (images ≤ 8×8×4, kernels ≤ 3×3, strides 1–3, both
- * paddings, Cout often not a multiple of 4 or 32, sometimes two SWAR panels), edge-biased values, and
+ * (so fast == Ref == oracle). Random small shapes (see shapeArb: both int8 fast paths, Cout below, at and
+ * above one 32-channel panel, kernels up to 5×5, strides 1–3, both paddings), edge-biased values, and
  * one mutation in ~1/4 of the cases (a zero dimension or stride, an unknown padding, a 'valid' window
  * larger than the input, a wrong buffer length, an out-of-range parameter).
  */
@@ -17,24 +17,42 @@ import { decodeI8, decodeQ, encodeI8, encodeQ, packPanelsI8 } from '../../src/ha
 type ShapeMutation = 'none' | 'zeroDim' | 'zeroStride' | 'badPadding' | 'validTooLarge';
 type LengthMutation = 'none' | 'x' | 'kernel' | 'bias' | 'M' | 'shift';
 
+/**
+ * Channels and kernel first, then the image within the MAC budget: covers both int8 fast paths — the
+ * gathered one (kw·Cin ≤ 32: padded image, one run per pixel, two pixels per pass when Cout ≤ 16) and the
+ * per-kernel-row one (kw·Cin > 32, e.g. Cin 11–16 with kw 3) — with Cout < 32 (lane words G = 1, 2, 3→4),
+ * = 32 (a full panel), 33–65 (a full and a partial panel), kernels up to 5×5 so 'same' padding can be
+ * wider than the input edge (H < kh), strides 1–3 and both paddings.
+ */
 const shapeArb: fc.Arbitrary<Conv2dShape> = fc
   .record({
-    H: fc.integer({ min: 1, max: 8 }),
-    W: fc.integer({ min: 1, max: 8 }),
-    Cin: fc.integer({ min: 1, max: 4 }),
+    Cin: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 9, max: 16 }) }),
     Cout: fc.oneof(
-      { weight: 6, arbitrary: fc.integer({ min: 1, max: 6 }) },
-      { weight: 1, arbitrary: fc.integer({ min: 30, max: 34 }) },
+      { weight: 5, arbitrary: fc.integer({ min: 1, max: 8 }) },
+      { weight: 2, arbitrary: fc.integer({ min: 9, max: 24 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 25, max: 32 }) },
+      { weight: 1, arbitrary: fc.constantFrom(32, 33, 40, 47, 63, 64, 65) },
     ),
-    kh: fc.integer({ min: 1, max: 3 }),
-    kw: fc.integer({ min: 1, max: 3 }),
+    kh: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 5 }) }),
+    kw: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 5 }) }),
     sh: fc.integer({ min: 1, max: 3 }),
     sw: fc.integer({ min: 1, max: 3 }),
     padding: fc.constantFrom<'valid' | 'same'>('valid', 'same'),
+    h: fc.integer({ min: 1, max: 8 }),
+    w: fc.integer({ min: 1, max: 8 }),
+  })
+  // Keep the EVM reference kernels (~1000 gas per MAC) fast: at most 2500 MACs per case (fewer input
+  // channels, then a smaller image, when the channels and kernel alone exceed it).
+  .map(({ h, w, ...s }) => {
+    const perTap = s.Cout * s.kh * s.kw;
+    const Cin = Math.max(1, Math.min(s.Cin, Math.floor(2500 / perTap)));
+    const pixels = Math.max(1, Math.floor(2500 / (perTap * Cin)));
+    const H = Math.min(h, pixels);
+    const W = Math.max(1, Math.min(w, Math.floor(pixels / H)));
+    return { ...s, Cin, H, W };
   })
   // Mostly valid shapes: a 'valid' window larger than the input becomes 'same' (the mutation re-creates it).
   .map((s) => (s.padding === 'valid' && (s.H < s.kh || s.W < s.kw) ? { ...s, padding: 'same' as const } : s))
-  // Keep the EVM reference kernels (~1000 gas per MAC) fast: at most 2500 MACs per case.
   .filter((s) => s.H * s.W * s.Cin * s.Cout * s.kh * s.kw <= 2500);
 
 const shapeMutationArb = fc.oneof(
