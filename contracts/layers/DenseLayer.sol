@@ -46,8 +46,7 @@ contract DenseLayer is ILayer {
     ///      independently (see "Range reads"; softmax over the units, the exception, always reads whole).
     function forward(bytes calldata config, WeightRef calldata w, bytes[] calldata inputs) external view returns (bytes memory) {
         bytes memory input = LayerIO.single(inputs);
-        DenseConfig memory c = abi.decode(config, (DenseConfig));
-        if (_streamQ(c, w.length)) return _forwardQBlocks(c, w, input);
+        if (_streamQ(config, w.length)) return _forwardQBlocks(abi.decode(config, (DenseConfig)), w, input);
         return Dense.forward(config, LayerIO.weights(w), input);
     }
 
@@ -189,14 +188,20 @@ contract DenseLayer is ILayer {
     ///      than one block, the blob of the right length — anything else takes the library's path, which
     ///      validates and fails as the library does) whose block reads are estimated cheaper than the
     ///      memory of the whole blob (3·words + words²/512 against the same for one block plus
-    ///      `ROW_COPY_GAS` per row piece).
-    function _streamQ(DenseConfig memory c, uint256 wLength) private pure returns (bool) {
-        if (c.mode != uint8(Mode.Q) || c.act.kind == uint8(ActKind.Softmax) || c.N <= Q_BLOCK || c.K == 0) return false;
-        if (wLength != Dense.weightsLength(c)) return false;
-        uint256 blocks = (uint256(c.N) + Q_BLOCK - 1) / Q_BLOCK;
+    ///      `ROW_COPY_GAS` per row piece). Reads the fields from the config's static ABI encoding (word 0
+    ///      mode, 2 K, 3 N, 4 act.kind) so int8 layers pay no extra decoding.
+    function _streamQ(bytes calldata config, uint256 wLength) private pure returns (bool) {
+        if (config.length < 5 * 32) return false;
+        uint256 mode = uint256(bytes32(config[0:32]));
+        uint256 K = uint256(bytes32(config[64:96]));
+        uint256 N = uint256(bytes32(config[96:128]));
+        uint256 kind = uint256(bytes32(config[128:160]));
+        if (mode != uint8(Mode.Q) || kind == uint8(ActKind.Softmax) || N <= Q_BLOCK || K == 0 || K >= 2 ** 32 || N >= 2 ** 32) return false;
+        if (wLength != 8 * K * N + 8 * N) return false; // Dense.weightsLength in q mode
+        uint256 blocks = (N + Q_BLOCK - 1) / Q_BLOCK;
         uint256 full = (wLength + 31) / 32;
-        uint256 part = (8 * Q_BLOCK * (uint256(c.K) + 1) + 31) / 32;
-        return blocks * c.K * ROW_COPY_GAS + 3 * part + (part * part) / 512 < 3 * full + (full * full) / 512;
+        uint256 part = (8 * Q_BLOCK * (K + 1) + 31) / 32;
+        return blocks * K * ROW_COPY_GAS + 3 * part + (part * part) / 512 < 3 * full + (full * full) / 512;
     }
 
     /// @dev `Dense.forward` in q mode with the weights streamed: the full layer's checks first (library
