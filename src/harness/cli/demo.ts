@@ -2,8 +2,8 @@
  * `npm run demo` — the main job on the embedded chain.
  *
  * 1. The feasibility report (src/harness/report) of the MNIST CNN (examples/mnist-cnn; the MNIST MLP,
- *    examples/mnist-mlp, while a CNN layer has no on-chain contract yet) on the `ethereum` profile, both
- *    number modes, on the 2,000 held-out digits: per-layer gas, deployment and inference plans, float32
+ *    examples/mnist-mlp, if a CNN layer could not run on chain) on the `ethereum` profile, both number
+ *    modes, on all 2,000 held-out digits: per-layer gas, deployment and inference plans, float32
  *    vs oracle accuracy and agreement, per-layer error, EVM vs oracle bytes, a verdict per profile.
  * 2. One real on-chain inference: the int8 model deployed and sealed as an `NNModel` on a fresh
  *    `ethereum` chain, a held-out digit classified by the transactions the planner chooses (one
@@ -24,7 +24,8 @@ import { quantizeModel } from '../quantize/model.ts';
 import { buildReport, renderMarkdown } from '../report/index.ts';
 import { createChain } from '../../simulator/index.ts';
 
-const SAMPLES = 500;
+/** Held-out digits evaluated in both modes: all 2,000 of the fixed split. */
+const SAMPLES = 2000;
 const CALIBRATION = 200;
 const fmt = (n: number | bigint) => n.toLocaleString('en-US');
 
