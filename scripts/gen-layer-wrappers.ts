@@ -337,8 +337,9 @@ export function generateWrapper(s: WrapperSpec): string {
   const bind = (expr: string) => expr.replace(/\b(weights|input)\b/g, (m) => (m === 'weights' ? 'LayerIO.weights(w)' : input));
   const needsInvalidShape = s.layout.some((l) => l.includes('InvalidShape'));
   const imports = [
-    'import {ILayer, WeightRef, LayerIO} from "../models/ILayer.sol";',
+    `import {${s.split.kind === 'whole' ? '' : 'ILayer, '}WeightRef, LayerIO} from "../models/ILayer.sol";`,
     ...s.imports.filter((l) => !l.includes('Errors.sol') || needsInvalidShape),
+    `import {${s.split.kind === 'whole' ? 'LayerBase, WholeLayer' : 'LayerBase'}} from "./LayerBase.sol";`,
     'import {LayerTypes} from "./LayerTypes.sol";',
   ];
   const lines: string[] = [
@@ -356,30 +357,22 @@ export function generateWrapper(s: WrapperSpec): string {
     ).map((l) => `///         ${l}`),
     '/// @dev Generated from the table of scripts/gen-layer-wrappers.ts (docs/model-contract.md "Layer contracts");',
     '///      only the fast path is linked (no `…Ref` twins).',
-    `contract ${s.contract} is ILayer {`,
-    `${I}/// @inheritdoc ILayer`,
-    `${I}function forward(bytes calldata config, WeightRef calldata w, bytes[] calldata inputs) external view returns (bytes memory) {`,
-    `${I}${I}return ${bind(s.forward)};`,
-    `${I}}`,
-    '',
+    `contract ${s.contract} is ${s.split.kind === 'whole' ? 'WholeLayer' : 'LayerBase'} {`,
   ];
   if (s.split.kind === 'whole') {
     lines.push(
-      `${I}/// @inheritdoc ILayer`,
-      `${I}/// @dev One unit: \`[0, 1)\` is \`forward\`, an empty range the empty output after the same checks;`,
-      `${I}///      otherwise \`InvalidShape(100)\` (\`LayerTypes.checkRange(from, to, 1)\`, checked first).`,
-      `${I}function forwardRange(bytes calldata config, WeightRef calldata w, bytes[] calldata inputs, uint256 from, uint256 to)`,
-      `${I}${I}external`,
-      `${I}${I}view`,
-      `${I}${I}returns (bytes memory)`,
-      `${I}{`,
-      `${I}${I}LayerTypes.checkRange(from, to, 1);`,
-      `${I}${I}bytes memory y = ${bind(s.forward)};`,
-      `${I}${I}return from == to ? new bytes(0) : y;`,
+      `${I}/// @dev The library's whole output (WholeLayer makes it \`forward\` and the one-unit \`forwardRange\`).`,
+      `${I}function _forward(bytes calldata config, WeightRef calldata w, bytes[] calldata inputs) internal view override returns (bytes memory) {`,
+      `${I}${I}return ${bind(s.forward)};`,
       `${I}}`,
     );
   } else {
     lines.push(
+      `${I}/// @inheritdoc ILayer`,
+      `${I}function forward(bytes calldata config, WeightRef calldata w, bytes[] calldata inputs) external view returns (bytes memory) {`,
+      `${I}${I}return ${bind(s.forward)};`,
+      `${I}}`,
+      '',
       `${I}/// @inheritdoc ILayer`,
       `${I}function forwardRange(bytes calldata config, WeightRef calldata w, bytes[] calldata inputs, uint256 from, uint256 to)`,
       `${I}${I}external`,
@@ -392,20 +385,8 @@ export function generateWrapper(s: WrapperSpec): string {
   }
   lines.push(
     '',
-    `${I}/// @inheritdoc ILayer`,
-    `${I}function units(bytes calldata config) external pure returns (uint256 n) {`,
-    `${I}${I}(, n,) = _layout(config);`,
-    `${I}}`,
-    '',
-    `${I}/// @inheritdoc ILayer`,
-    `${I}function rangeLayout(bytes calldata config) external pure returns (uint256 outer, uint256 n, uint256 unitBytes) {`,
-    `${I}${I}return _layout(config);`,
-    `${I}}`,
-    '',
-    `${I}/// @dev The full output as \`[outer][n][unitBytes]\` bytes (see the contract doc); reverts like the`,
-    `${I}///      library for an invalid mode or shape. \`config\` is decoded from memory, as the library decodes it`,
-    `${I}///      (one ABI decoder in the code, not a calldata one beside it).`,
-    `${I}function _layout(bytes memory config) private pure returns (uint256, uint256, uint256) {`,
+    `${I}/// @inheritdoc LayerBase`,
+    `${I}function _layout(bytes memory config) internal pure override returns (uint256, uint256, uint256) {`,
     ...s.layout.map((l) => `${I}${I}${l}`),
     `${I}}`,
     '}',

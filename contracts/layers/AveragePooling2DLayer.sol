@@ -7,6 +7,7 @@ import {WindowGeometry} from "../tensor/Conv.sol";
 import {Pool} from "../tensor/Pool.sol";
 import {Pooling2D, Pooling2DConfig} from "./MaxPooling2D.sol";
 import {AveragePooling2D} from "./AveragePooling2D.sol";
+import {LayerBase} from "./LayerBase.sol";
 import {LayerTypes} from "./LayerTypes.sol";
 
 /// @title AveragePooling2DLayer — the deployable `ILayer` of Keras `AveragePooling2D` (library `AveragePooling2D`,
@@ -18,7 +19,7 @@ import {LayerTypes} from "./LayerTypes.sol";
 ///         the library's (docs/layers.md), plus the segment reader's errors and `InputCountMismatch`.
 /// @dev Generated from the table of scripts/gen-layer-wrappers.ts (docs/model-contract.md "Layer contracts");
 ///      only the fast path is linked (no `…Ref` twins).
-contract AveragePooling2DLayer is ILayer {
+contract AveragePooling2DLayer is LayerBase {
     /// @inheritdoc ILayer
     function forward(bytes calldata config, WeightRef calldata w, bytes[] calldata inputs) external view returns (bytes memory) {
         return AveragePooling2D.forward(config, LayerIO.weights(w), LayerIO.single(inputs));
@@ -33,20 +34,8 @@ contract AveragePooling2DLayer is ILayer {
         return AveragePooling2D.forwardRange(config, LayerIO.weights(w), LayerIO.single(inputs), from, to);
     }
 
-    /// @inheritdoc ILayer
-    function units(bytes calldata config) external pure returns (uint256 n) {
-        (, n,) = _layout(config);
-    }
-
-    /// @inheritdoc ILayer
-    function rangeLayout(bytes calldata config) external pure returns (uint256 outer, uint256 n, uint256 unitBytes) {
-        return _layout(config);
-    }
-
-    /// @dev The full output as `[outer][n][unitBytes]` bytes (see the contract doc); reverts like the
-    ///      library for an invalid mode or shape. `config` is decoded from memory, as the library decodes it
-    ///      (one ABI decoder in the code, not a calldata one beside it).
-    function _layout(bytes memory config) private pure returns (uint256, uint256, uint256) {
+    /// @inheritdoc LayerBase
+    function _layout(bytes memory config) internal pure override returns (uint256, uint256, uint256) {
         Pooling2DConfig memory c = abi.decode(config, (Pooling2DConfig));
         uint256 eb = LayerTypes.elementBytes(LayerTypes.checkMode(c.mode));
         WindowGeometry memory g = Pool.checkShape(Pooling2D.shapeOf(c));

@@ -5,6 +5,7 @@ pragma solidity ^0.8.24;
 import {ILayer, WeightRef, LayerIO} from "../models/ILayer.sol";
 import {InvalidShape} from "../tensor/Errors.sol";
 import {BatchNormalization, BatchNormalizationConfig} from "./BatchNormalization.sol";
+import {LayerBase} from "./LayerBase.sol";
 import {LayerTypes} from "./LayerTypes.sol";
 
 /// @title BatchNormalizationLayer — the deployable `ILayer` of Keras `BatchNormalization` at inference (library
@@ -16,7 +17,7 @@ import {LayerTypes} from "./LayerTypes.sol";
 ///         the segment reader's errors and `InputCountMismatch`.
 /// @dev Generated from the table of scripts/gen-layer-wrappers.ts (docs/model-contract.md "Layer contracts");
 ///      only the fast path is linked (no `…Ref` twins).
-contract BatchNormalizationLayer is ILayer {
+contract BatchNormalizationLayer is LayerBase {
     /// @inheritdoc ILayer
     function forward(bytes calldata config, WeightRef calldata w, bytes[] calldata inputs) external view returns (bytes memory) {
         return BatchNormalization.forward(config, LayerIO.weights(w), LayerIO.single(inputs));
@@ -31,20 +32,8 @@ contract BatchNormalizationLayer is ILayer {
         return BatchNormalization.forwardRange(config, LayerIO.weights(w), LayerIO.single(inputs), from, to);
     }
 
-    /// @inheritdoc ILayer
-    function units(bytes calldata config) external pure returns (uint256 n) {
-        (, n,) = _layout(config);
-    }
-
-    /// @inheritdoc ILayer
-    function rangeLayout(bytes calldata config) external pure returns (uint256 outer, uint256 n, uint256 unitBytes) {
-        return _layout(config);
-    }
-
-    /// @dev The full output as `[outer][n][unitBytes]` bytes (see the contract doc); reverts like the
-    ///      library for an invalid mode or shape. `config` is decoded from memory, as the library decodes it
-    ///      (one ABI decoder in the code, not a calldata one beside it).
-    function _layout(bytes memory config) private pure returns (uint256, uint256, uint256) {
+    /// @inheritdoc LayerBase
+    function _layout(bytes memory config) internal pure override returns (uint256, uint256, uint256) {
         BatchNormalizationConfig memory c = abi.decode(config, (BatchNormalizationConfig));
         uint256 eb = LayerTypes.elementBytes(LayerTypes.checkMode(c.mode));
         if (c.dims.length == 0) revert InvalidShape(LayerTypes.CODE_AXIS);

@@ -5,6 +5,7 @@ pragma solidity ^0.8.24;
 import {ILayer, WeightRef, LayerIO} from "../models/ILayer.sol";
 import {Concatenate, ConcatenateConfig} from "./Concatenate.sol";
 import {Merge} from "./Merge.sol";
+import {LayerBase} from "./LayerBase.sol";
 import {LayerTypes} from "./LayerTypes.sol";
 
 /// @title ConcatenateLayer — the deployable `ILayer` of Keras `Concatenate` (library `Concatenate`,
@@ -17,7 +18,7 @@ import {LayerTypes} from "./LayerTypes.sol";
 ///         count).
 /// @dev Generated from the table of scripts/gen-layer-wrappers.ts (docs/model-contract.md "Layer contracts");
 ///      only the fast path is linked (no `…Ref` twins).
-contract ConcatenateLayer is ILayer {
+contract ConcatenateLayer is LayerBase {
     /// @inheritdoc ILayer
     function forward(bytes calldata config, WeightRef calldata w, bytes[] calldata inputs) external view returns (bytes memory) {
         return Concatenate.forward(config, LayerIO.weights(w), inputs);
@@ -32,20 +33,8 @@ contract ConcatenateLayer is ILayer {
         return Concatenate.forwardRange(config, LayerIO.weights(w), inputs, from, to);
     }
 
-    /// @inheritdoc ILayer
-    function units(bytes calldata config) external pure returns (uint256 n) {
-        (, n,) = _layout(config);
-    }
-
-    /// @inheritdoc ILayer
-    function rangeLayout(bytes calldata config) external pure returns (uint256 outer, uint256 n, uint256 unitBytes) {
-        return _layout(config);
-    }
-
-    /// @dev The full output as `[outer][n][unitBytes]` bytes (see the contract doc); reverts like the
-    ///      library for an invalid mode or shape. `config` is decoded from memory, as the library decodes it
-    ///      (one ABI decoder in the code, not a calldata one beside it).
-    function _layout(bytes memory config) private pure returns (uint256, uint256, uint256) {
+    /// @inheritdoc LayerBase
+    function _layout(bytes memory config) internal pure override returns (uint256, uint256, uint256) {
         ConcatenateConfig memory c = abi.decode(config, (ConcatenateConfig));
         uint256 eb = LayerTypes.elementBytes(LayerTypes.checkMode(c.mode));
         uint256 rows = Merge.rows(c.dims);

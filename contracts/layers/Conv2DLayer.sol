@@ -5,6 +5,7 @@ pragma solidity ^0.8.24;
 import {ILayer, WeightRef, LayerIO} from "../models/ILayer.sol";
 import {Conv, WindowGeometry} from "../tensor/Conv.sol";
 import {Conv2D, Conv2DConfig} from "./Conv2D.sol";
+import {LayerBase} from "./LayerBase.sol";
 import {LayerTypes} from "./LayerTypes.sol";
 
 /// @title Conv2DLayer — the deployable `ILayer` of Keras `Conv2D` (library `Conv2D`, contracts/layers/Conv2D.sol).
@@ -16,7 +17,7 @@ import {LayerTypes} from "./LayerTypes.sol";
 ///         `InputCountMismatch`.
 /// @dev Generated from the table of scripts/gen-layer-wrappers.ts (docs/model-contract.md "Layer contracts");
 ///      only the fast path is linked (no `…Ref` twins).
-contract Conv2DLayer is ILayer {
+contract Conv2DLayer is LayerBase {
     /// @inheritdoc ILayer
     function forward(bytes calldata config, WeightRef calldata w, bytes[] calldata inputs) external view returns (bytes memory) {
         return Conv2D.forward(config, LayerIO.weights(w), LayerIO.single(inputs));
@@ -31,20 +32,8 @@ contract Conv2DLayer is ILayer {
         return Conv2D.forwardRange(config, LayerIO.weights(w), LayerIO.single(inputs), from, to);
     }
 
-    /// @inheritdoc ILayer
-    function units(bytes calldata config) external pure returns (uint256 n) {
-        (, n,) = _layout(config);
-    }
-
-    /// @inheritdoc ILayer
-    function rangeLayout(bytes calldata config) external pure returns (uint256 outer, uint256 n, uint256 unitBytes) {
-        return _layout(config);
-    }
-
-    /// @dev The full output as `[outer][n][unitBytes]` bytes (see the contract doc); reverts like the
-    ///      library for an invalid mode or shape. `config` is decoded from memory, as the library decodes it
-    ///      (one ABI decoder in the code, not a calldata one beside it).
-    function _layout(bytes memory config) private pure returns (uint256, uint256, uint256) {
+    /// @inheritdoc LayerBase
+    function _layout(bytes memory config) internal pure override returns (uint256, uint256, uint256) {
         Conv2DConfig memory c = abi.decode(config, (Conv2DConfig));
         uint256 eb = LayerTypes.elementBytes(LayerTypes.checkMode(c.mode));
         WindowGeometry memory g = Conv.checkShape(Conv2D.shapeOf(c));

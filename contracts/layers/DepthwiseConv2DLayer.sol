@@ -6,6 +6,7 @@ import {ILayer, WeightRef, LayerIO} from "../models/ILayer.sol";
 import {WindowGeometry} from "../tensor/Conv.sol";
 import {DepthwiseConv} from "../tensor/DepthwiseConv.sol";
 import {DepthwiseConv2D, DepthwiseConv2DConfig} from "./DepthwiseConv2D.sol";
+import {LayerBase} from "./LayerBase.sol";
 import {LayerTypes} from "./LayerTypes.sol";
 
 /// @title DepthwiseConv2DLayer — the deployable `ILayer` of Keras `DepthwiseConv2D` (library `DepthwiseConv2D`,
@@ -18,7 +19,7 @@ import {LayerTypes} from "./LayerTypes.sol";
 ///         reader's errors and `InputCountMismatch`.
 /// @dev Generated from the table of scripts/gen-layer-wrappers.ts (docs/model-contract.md "Layer contracts");
 ///      only the fast path is linked (no `…Ref` twins).
-contract DepthwiseConv2DLayer is ILayer {
+contract DepthwiseConv2DLayer is LayerBase {
     /// @inheritdoc ILayer
     function forward(bytes calldata config, WeightRef calldata w, bytes[] calldata inputs) external view returns (bytes memory) {
         return DepthwiseConv2D.forward(config, LayerIO.weights(w), LayerIO.single(inputs));
@@ -33,20 +34,8 @@ contract DepthwiseConv2DLayer is ILayer {
         return DepthwiseConv2D.forwardRange(config, LayerIO.weights(w), LayerIO.single(inputs), from, to);
     }
 
-    /// @inheritdoc ILayer
-    function units(bytes calldata config) external pure returns (uint256 n) {
-        (, n,) = _layout(config);
-    }
-
-    /// @inheritdoc ILayer
-    function rangeLayout(bytes calldata config) external pure returns (uint256 outer, uint256 n, uint256 unitBytes) {
-        return _layout(config);
-    }
-
-    /// @dev The full output as `[outer][n][unitBytes]` bytes (see the contract doc); reverts like the
-    ///      library for an invalid mode or shape. `config` is decoded from memory, as the library decodes it
-    ///      (one ABI decoder in the code, not a calldata one beside it).
-    function _layout(bytes memory config) private pure returns (uint256, uint256, uint256) {
+    /// @inheritdoc LayerBase
+    function _layout(bytes memory config) internal pure override returns (uint256, uint256, uint256) {
         DepthwiseConv2DConfig memory c = abi.decode(config, (DepthwiseConv2DConfig));
         uint256 eb = LayerTypes.elementBytes(LayerTypes.checkMode(c.mode));
         WindowGeometry memory g = DepthwiseConv.checkShape(DepthwiseConv2D.shapeOf(c));

@@ -5,6 +5,7 @@ pragma solidity ^0.8.24;
 import {ILayer, WeightRef, LayerIO} from "../models/ILayer.sol";
 import {GlobalPooling2DConfig} from "./GlobalAveragePooling2D.sol";
 import {GlobalAveragePooling2D} from "./GlobalAveragePooling2D.sol";
+import {LayerBase} from "./LayerBase.sol";
 import {LayerTypes} from "./LayerTypes.sol";
 
 /// @title GlobalAveragePooling2DLayer — the deployable `ILayer` of Keras `GlobalAveragePooling2D` (library
@@ -16,7 +17,7 @@ import {LayerTypes} from "./LayerTypes.sol";
 ///         `InputCountMismatch`.
 /// @dev Generated from the table of scripts/gen-layer-wrappers.ts (docs/model-contract.md "Layer contracts");
 ///      only the fast path is linked (no `…Ref` twins).
-contract GlobalAveragePooling2DLayer is ILayer {
+contract GlobalAveragePooling2DLayer is LayerBase {
     /// @inheritdoc ILayer
     function forward(bytes calldata config, WeightRef calldata w, bytes[] calldata inputs) external view returns (bytes memory) {
         return GlobalAveragePooling2D.forward(config, LayerIO.weights(w), LayerIO.single(inputs));
@@ -31,20 +32,8 @@ contract GlobalAveragePooling2DLayer is ILayer {
         return GlobalAveragePooling2D.forwardRange(config, LayerIO.weights(w), LayerIO.single(inputs), from, to);
     }
 
-    /// @inheritdoc ILayer
-    function units(bytes calldata config) external pure returns (uint256 n) {
-        (, n,) = _layout(config);
-    }
-
-    /// @inheritdoc ILayer
-    function rangeLayout(bytes calldata config) external pure returns (uint256 outer, uint256 n, uint256 unitBytes) {
-        return _layout(config);
-    }
-
-    /// @dev The full output as `[outer][n][unitBytes]` bytes (see the contract doc); reverts like the
-    ///      library for an invalid mode or shape. `config` is decoded from memory, as the library decodes it
-    ///      (one ABI decoder in the code, not a calldata one beside it).
-    function _layout(bytes memory config) private pure returns (uint256, uint256, uint256) {
+    /// @inheritdoc LayerBase
+    function _layout(bytes memory config) internal pure override returns (uint256, uint256, uint256) {
         GlobalPooling2DConfig memory c = abi.decode(config, (GlobalPooling2DConfig));
         uint256 eb = LayerTypes.elementBytes(LayerTypes.checkMode(c.mode));
         return (1, c.C, eb);
