@@ -4,6 +4,7 @@
  * - `--rpc` to an in-process `nnchain node`: a deployment killed midway and resumed reaches the same
  *   weights root with every segment deployed exactly once and no transaction beyond those recorded;
  *   the key never appears in the output or the record; infer --rpc gives the oracle's output;
+ * - `--mint`: the sealed model minted into a ModelCollection, the token owned by the signer;
  * - user mistakes: one line on stderr, exit code 2.
  */
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hexlify } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../src/harness/compile.ts';
+import { compileContracts, getArtifact, REPO_ROOT } from '../src/harness/compile.ts';
 import { loadMnist } from '../src/harness/data/mnist.ts';
 import { prepareModel, readRecord, type DeploymentRecord } from '../src/harness/deploy/index.ts';
 import { oracleInfer } from '../src/harness/model-chain/oracle.ts';
@@ -182,4 +183,29 @@ describe('user mistakes: one line, exit 2', () => {
       expect(r.stdout).toMatch(/embedded/);
     }
   }, 60_000);
+});
+
+describe('deploy --rpc --mint', () => {
+  it('deploys, seals and mints into a ModelCollection; the signer owns the token, whose URI carries the weights root', async () => {
+    const collection = getArtifact('ModelCollection', compileContracts({ entries: ['contracts/collection/ModelCollection.sol'] }));
+    const col = (await server.chain.deploy(collection, ['nnchain models', 'NNM', 500n])).address;
+    const signer = server.chain.accounts[1]!;
+    const record = join(dir, 'minted.json');
+    const r = await runCli(
+      ['deploy', MODEL, '--record', record, '--calibration', CALIB, '--segment-size', SEG, '--rpc', server.url, '--key', 'env:MINT_KEY', '--mint', col, '--name', 'Digits MLP'],
+      { env: { MINT_KEY: hexlify(signer.privateKey) } },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const rec = readRecord(record);
+    expect(rec.status).toBe('complete');
+    expect(rec.txs.map((t) => t.step).slice(-2)).toEqual(['approveCollection', 'mint']);
+    const model = rec.addresses.model!;
+    const tokenId = (await server.chain.call<bigint>(col, collection.abi, 'tokenOfModel', [model])).value;
+    expect(tokenId).toBeGreaterThan(0n);
+    expect((await server.chain.call<string>(col, collection.abi, 'ownerOf', [tokenId])).value).toBe(signer.address);
+    const uri = (await server.chain.call<string>(col, collection.abi, 'tokenURI', [tokenId])).value;
+    const meta = Buffer.from(uri.split(',')[1]!, 'base64').toString('utf8');
+    expect(meta).toContain('Digits MLP');
+    expect(meta).toContain(rec.weightsRoot!.slice(2));
+  }, 180_000);
 });
