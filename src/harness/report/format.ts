@@ -1,5 +1,5 @@
 /** Number formatting and the per-layer table shared by the Markdown and HTML renderings. */
-import type { ModeReport } from './types.ts';
+import type { ModeReport, Report } from './types.ts';
 
 export const int = (n: number | bigint): string => n.toLocaleString('en-US');
 
@@ -18,13 +18,63 @@ export const mgas = (g: bigint): string => `${(Number(g) / 1e6).toFixed(2)} M`;
 
 export const money = (x: number, unit: 'ETH' | 'USD'): string => (unit === 'USD' ? `$${x.toLocaleString('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 2 })}` : `${x.toPrecision(4)} ETH`);
 
-/** Columns of the per-layer table, and which are numeric (right-aligned). */
-export const LAYER_COLUMNS = ['layer', 'type', 'output', 'params', 'MACs', 'gas', 'gas/MAC', 'fits one tx', 'max abs err', 'mean abs err', 'clipped / at limits'];
-export const LAYER_NUMERIC = [false, false, false, true, true, true, true, false, true, true, true];
+/** A table both renderings draw: header, plain-text cells, and which columns are numeric (right-aligned). */
+export interface TableModel {
+  head: string[];
+  rows: string[][];
+  numeric: boolean[];
+}
 
-/** One row of the per-layer table (plain text cells). */
-export function layerRow(l: ModeReport['layers'][number]): string[] {
-  return [
+const numericAfterMode = (head: string[], last?: 'text'): boolean[] => head.map((_, i) => i > 0 && !(last && i === head.length - 1));
+
+/** Deployment per mode: transactions, gas, gas per parameter, segments, largest transaction, cost. */
+export function deployTable(r: Report): TableModel {
+  const c = r.modes[0]!.deploy.cost;
+  const head = ['mode', 'transactions', 'gas', 'layer contracts', 'model gas/param', 'weights gas/param', 'segments', 'largest tx', `cost at ${c.gasPriceGwei} gwei`, `at $${int(c.ethPriceUsd)}/ETH`];
+  const rows = r.modes.map((m) => [
+    m.mode,
+    int(m.deploy.txs),
+    int(m.deploy.gas),
+    int(m.deploy.layerContractsGas),
+    ratio(m.deploy.gasPerParam, 1),
+    ratio(m.deploy.weightsGasPerParam, 1),
+    int(m.deploy.segments),
+    int(m.deploy.largestTxGas),
+    money(m.deploy.cost.eth, 'ETH'),
+    money(m.deploy.cost.usd, 'USD'),
+  ]);
+  return { head, rows, numeric: numericAfterMode(head) };
+}
+
+/** Inference per mode: the transactions sent, their gas, the planner's estimate, the view call, oracle check. */
+export function inferenceTable(r: Report): TableModel {
+  const head = ['mode', 'transactions', 'gas', 'gas/MAC', 'planner estimate', 'view call gas', 'output = oracle'];
+  const rows = r.modes.map((m) =>
+    m.inference.error
+      ? [m.mode, 'does not fit', '—', '—', '—', int(m.inference.viewGas), '—']
+      : [m.mode, int(m.inference.txs), int(m.inference.gas), ratio(m.inference.gasPerMac), int(m.inference.estGas), int(m.inference.viewGas), m.inference.outputMatchesOracle ? 'yes' : 'NO'],
+  );
+  return { head, rows, numeric: numericAfterMode(head, 'text') };
+}
+
+/** Accuracy per mode: float vs quantized top-1, agreement, output error. */
+export function accuracyTable(r: Report): TableModel {
+  const head = ['mode', 'samples', 'float32 top-1', 'quantized top-1', 'agreement with float32', 'output max abs err'];
+  const rows = r.modes.map((m) => [m.mode, int(m.accuracy.samples), pct(m.accuracy.floatTop1), pct(m.accuracy.chainTop1), pct(m.accuracy.agreement), real(m.accuracy.outputMaxAbsError)]);
+  return { head, rows, numeric: numericAfterMode(head) };
+}
+
+/** EVM vs oracle bytes per mode. */
+export function bitExactTable(r: Report): TableModel {
+  const head = ['mode', 'samples via infer', 'mismatches', 'layer outputs (sample 0)', 'mismatches'];
+  const rows = r.modes.map((m) => [m.mode, int(m.bitExact.checked), int(m.bitExact.mismatches), int(m.bitExact.layersChecked), int(m.bitExact.layerMismatches)]);
+  return { head, rows, numeric: numericAfterMode(head) };
+}
+
+/** The per-layer table of one mode. */
+export function layerTable(m: ModeReport): TableModel {
+  const head = ['layer', 'type', 'output', 'params', 'MACs', 'gas', 'gas/MAC', 'fits one tx', 'max abs err', 'mean abs err', 'clipped / at limits'];
+  const rows = m.layers.map((l) => [
     l.name,
     l.type,
     shape(l.outputShape),
@@ -36,5 +86,6 @@ export function layerRow(l: ModeReport['layers'][number]): string[] {
     real(l.maxAbsError),
     real(l.meanAbsError),
     l.saturated === null && l.atLimits === null ? '—' : `${int(l.saturated ?? 0)} / ${int(l.atLimits ?? 0)}`,
-  ];
+  ]);
+  return { head, rows, numeric: [false, false, false, true, true, true, true, false, true, true, true] };
 }

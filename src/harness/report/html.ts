@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { int, LAYER_COLUMNS, LAYER_NUMERIC, layerRow, mgas, money, pct, ratio, real, shape } from './format.ts';
+import { accuracyTable, bitExactTable, deployTable, inferenceTable, int, layerTable, shape, type TableModel } from './format.ts';
 import type { Report } from './types.ts';
 
 const require = createRequire(import.meta.url);
@@ -24,6 +24,8 @@ export function chartLibrary(): string {
 }
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const tableOf = (t: TableModel): string => table(t.head, t.rows, t.numeric);
 
 function table(head: string[], rows: string[][], numeric: boolean[] = []): string {
   const th = head.map((h, i) => `<th${numeric[i] ? ' class="n"' : ''}>${esc(h)}</th>`).join('');
@@ -82,51 +84,17 @@ export function renderHtml(r: Report): string {
   parts.push(table(['mode', 'profile', 'deployable', 'inference txs', 'detail'], r.modes.flatMap((m) => m.verdicts.map((v) => [m.mode, v.profile, v.deployable ? 'yes' : 'no', v.inferenceTxs === null ? 'does not fit' : int(v.inferenceTxs), v.reason]))));
   parts.push('<div class="charts"><div><canvas id="gas-chart"></canvas></div><div><canvas id="acc-chart"></canvas></div><div><canvas id="err-chart"></canvas></div></div>');
   parts.push('<h2>Deployment</h2>');
-  parts.push(
-    table(
-      ['mode', 'transactions', 'gas', 'layer contracts', 'model gas/param', 'weights gas/param', 'segments', 'largest tx', `cost at ${first.deploy.cost.gasPriceGwei} gwei`, `at $${int(first.deploy.cost.ethPriceUsd)}/ETH`],
-      r.modes.map((m) => [m.mode, int(m.deploy.txs), int(m.deploy.gas), int(m.deploy.layerContractsGas), ratio(m.deploy.gasPerParam, 1), ratio(m.deploy.weightsGasPerParam, 1), int(m.deploy.segments), mgas(m.deploy.largestTxGas), money(m.deploy.cost.eth, 'ETH'), money(m.deploy.cost.usd, 'USD')]),
-      [false, true, true, true, true, true, true, true, true, true],
-    ),
-  );
+  parts.push(tableOf(deployTable(r)));
   parts.push('<h2>Inference</h2>');
-  parts.push(
-    table(
-      ['mode', 'transactions', 'gas', 'gas/MAC', 'planner estimate', 'view call gas', 'output = oracle'],
-      r.modes.map((m) =>
-        m.inference.error
-          ? [m.mode, 'does not fit', '—', '—', '—', int(m.inference.viewGas), '—']
-          : [m.mode, int(m.inference.txs), int(m.inference.gas), ratio(m.inference.gasPerMac), int(m.inference.estGas), int(m.inference.viewGas), m.inference.outputMatchesOracle ? 'yes' : 'NO'],
-      ),
-      [false, true, true, true, true, true, false],
-    ),
-  );
+  parts.push(tableOf(inferenceTable(r)));
   parts.push(`<ul>${r.modes.map((m) => `<li>${esc(m.mode)}: ${esc(m.inference.error ?? m.inference.plan.join('; '))}</li>`).join('')}</ul>`);
   parts.push('<h2>Accuracy</h2>');
-  parts.push(
-    table(
-      ['mode', 'samples', 'float32 top-1', 'quantized top-1', 'agreement with float32', 'output max abs err'],
-      r.modes.map((m) => [m.mode, int(m.accuracy.samples), pct(m.accuracy.floatTop1), pct(m.accuracy.chainTop1), pct(m.accuracy.agreement), real(m.accuracy.outputMaxAbsError)]),
-      [false, true, true, true, true, true],
-    ),
-  );
+  parts.push(tableOf(accuracyTable(r)));
   parts.push('<h2>Bit-exactness (EVM vs oracle)</h2>');
-  parts.push(
-    table(
-      ['mode', 'samples via infer', 'mismatches', 'layer outputs (sample 0)', 'mismatches'],
-      r.modes.map((m) => [m.mode, int(m.bitExact.checked), int(m.bitExact.mismatches), int(m.bitExact.layersChecked), int(m.bitExact.layerMismatches)]),
-      [false, true, true, true, true],
-    ),
-  );
+  parts.push(tableOf(bitExactTable(r)));
   for (const m of r.modes) {
     parts.push(`<h2>Per layer: ${esc(m.mode)}</h2>`);
-    parts.push(
-      table(
-        LAYER_COLUMNS,
-        m.layers.map(layerRow),
-        LAYER_NUMERIC,
-      ),
-    );
+    parts.push(tableOf(layerTable(m)));
   }
   parts.push(`<p class="foot">${esc(r.generatedBy)}, ${r.seconds.toFixed(1)} s. Gas is measured on the embedded ethereumjs chain (Osaka pricing); see docs/report.md.</p>`);
   const data = JSON.stringify(chartData(r)).replace(/</g, '\\u003c');

@@ -1,15 +1,13 @@
 /** `report.md` (and the CLI's terminal output): the report as Markdown tables. */
-import { int, LAYER_COLUMNS, LAYER_NUMERIC, layerRow, money, pct, ratio, real, shape } from './format.ts';
-import type { ModeReport, Report } from './types.ts';
+import { accuracyTable, bitExactTable, deployTable, inferenceTable, int, layerTable, shape, type TableModel } from './format.ts';
+import type { Report } from './types.ts';
 
 const table = (head: string[], rows: string[][], align?: ('l' | 'r')[]): string => {
   const sep = head.map((_, i) => ((align?.[i] ?? 'l') === 'r' ? '---:' : '---'));
   return [head, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 };
 
-function layerTable(m: ModeReport): string {
-  return table(LAYER_COLUMNS, m.layers.map(layerRow), LAYER_NUMERIC.map((n) => (n ? 'r' : 'l')));
-}
+const md = (t: TableModel): string => table(t.head, t.rows, t.numeric.map((n) => (n ? 'r' : 'l')));
 
 export function renderMarkdown(r: Report): string {
   const out: string[] = [];
@@ -32,64 +30,25 @@ export function renderMarkdown(r: Report): string {
   );
   out.push('');
   out.push('## Deployment', '');
-  out.push(
-    table(
-      ['mode', 'transactions', 'gas', 'layer contracts', 'model gas/param', 'weights gas/param', 'segments', 'largest tx', `cost at ${first.deploy.cost.gasPriceGwei} gwei`, `at $${int(first.deploy.cost.ethPriceUsd)}/ETH`],
-      r.modes.map((m) => [
-        m.mode,
-        int(m.deploy.txs),
-        int(m.deploy.gas),
-        int(m.deploy.layerContractsGas),
-        ratio(m.deploy.gasPerParam, 1),
-        ratio(m.deploy.weightsGasPerParam, 1),
-        int(m.deploy.segments),
-        int(m.deploy.largestTxGas),
-        money(m.deploy.cost.eth, 'ETH'),
-        money(m.deploy.cost.usd, 'USD'),
-      ]),
-      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
-    ),
-  );
+  out.push(md(deployTable(r)));
   for (const m of r.modes) if (m.deploy.refused) out.push('', `${m.mode}: ${m.deploy.refused} (measured on the unlimited profile instead)`);
   out.push('', 'Deploy gas = the sum of the receipts of every deployment transaction on a fresh chain, the shared layer contracts (deployed once per chain, reused by every model) included; model gas/param excludes them.', '');
   out.push('## Inference', '');
-  out.push(
-    table(
-      ['mode', 'transactions', 'gas', 'gas/MAC', 'planner estimate', 'view call gas', 'output = oracle'],
-      r.modes.map((m) =>
-        m.inference.error
-          ? [m.mode, 'does not fit', '—', '—', '—', int(m.inference.viewGas), '—']
-          : [m.mode, int(m.inference.txs), int(m.inference.gas), ratio(m.inference.gasPerMac), int(m.inference.estGas), int(m.inference.viewGas), m.inference.outputMatchesOracle ? 'yes' : 'NO'],
-      ),
-      ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
-    ),
-  );
+  out.push(md(inferenceTable(r)));
   for (const m of r.modes) {
     if (m.inference.error) out.push('', `${m.mode}: ${m.inference.error}`);
     else out.push('', `${m.mode} under the cap of ${int(m.inference.cap)} gas (budget ${int(m.inference.budget)}): ${m.inference.plan.join('; ')}`);
   }
   out.push('');
   out.push('## Accuracy', '');
-  out.push(
-    table(
-      ['mode', 'samples', 'float32 top-1', 'quantized top-1', 'agreement with float32', 'output max abs err'],
-      r.modes.map((m) => [m.mode, int(m.accuracy.samples), pct(m.accuracy.floatTop1), pct(m.accuracy.chainTop1), pct(m.accuracy.agreement), real(m.accuracy.outputMaxAbsError)]),
-      ['l', 'r', 'r', 'r', 'r', 'r'],
-    ),
-  );
+  out.push(md(accuracyTable(r)));
   out.push('', 'float32 = tfjs; quantized = the WebAssembly oracle, which the chain matches bit for bit (below).', '');
   out.push('## Bit-exactness (EVM vs oracle)', '');
-  out.push(
-    table(
-      ['mode', 'samples via infer', 'mismatches', 'layer outputs (sample 0)', 'mismatches'],
-      r.modes.map((m) => [m.mode, int(m.bitExact.checked), int(m.bitExact.mismatches), int(m.bitExact.layersChecked), int(m.bitExact.layerMismatches)]),
-      ['l', 'r', 'r', 'r', 'r'],
-    ),
-  );
+  out.push(md(bitExactTable(r)));
   out.push('');
   for (const m of r.modes) {
     out.push(`## Per layer: ${m.mode}`, '');
-    out.push(layerTable(m), '');
+    out.push(md(layerTable(m)), '');
   }
   out.push(
     'gas = the layer call measured inside the model (`inferLayers`); fits one tx = a session step running the layer alone stays under the budget (cap·0.9); errors = the dequantized oracle output vs the float64 reference over the samples; clipped = values at the format limit whose float value lies beyond the representable range.',
