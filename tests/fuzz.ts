@@ -115,3 +115,21 @@ export function int8Array(length: number): fc.Arbitrary<Int8Array> {
 export function clamp64(v: bigint): bigint {
   return v < INT64_MIN ? INT64_MIN : v > INT64_MAX ? INT64_MAX : v;
 }
+
+/**
+ * A drawn convolution shape fitted to a MAC budget (the EVM reference kernels cost ~1,000 gas per MAC):
+ * fewer input channels, then a smaller image, when the channels and kernel alone exceed it. `h`, `w` are
+ * the drawn image size; the result has `Cin`, `H`, `W` (callers still filter by the exact MAC count,
+ * which padding fixes can change).
+ */
+export function fitConvBudget<S extends { Cin: number; Cout: number; kh: number; kw: number }>(
+  { h, w, ...s }: S & { h: number; w: number },
+  budget = 2500,
+): Omit<S, 'Cin'> & { Cin: number; H: number; W: number } {
+  const perTap = s.Cout * s.kh * s.kw;
+  const Cin = Math.max(1, Math.min(s.Cin, Math.floor(budget / perTap)));
+  const pixels = Math.max(1, Math.floor(budget / (perTap * Cin)));
+  const H = Math.min(h, pixels);
+  const W = Math.max(1, Math.min(w, Math.floor(pixels / H)));
+  return { ...(s as unknown as S), Cin, H, W };
+}

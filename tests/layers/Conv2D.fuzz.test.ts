@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, it } from 'vitest';
 import { getBytes } from 'ethers';
-import { checkProperty, int8Edge } from '../fuzz.ts';
+import { checkProperty, fitConvBudget, int8Edge } from '../fuzz.ts';
 import { getHarness, type Harness } from '../helpers/diff.ts';
 import { encodeQ } from '../../src/harness/tensor/pack.ts';
 import { packDenseI8, packDenseQ } from '../../src/harness/layers/dense.ts';
@@ -55,16 +55,8 @@ const shapeArb: fc.Arbitrary<Shape> = fc
     h: fc.integer({ min: 1, max: 6 }),
     w: fc.integer({ min: 1, max: 6 }),
   })
-  // Keep the EVM reference kernels (~1000 gas per MAC) fast: at most 2500 MACs per case (fewer input
-  // channels, then a smaller image, when the channels and kernel alone exceed it).
-  .map(({ h, w, ...s }) => {
-    const perTap = s.Cout * s.kh * s.kw;
-    const Cin = Math.max(1, Math.min(s.Cin, Math.floor(2500 / perTap)));
-    const pixels = Math.max(1, Math.floor(2500 / (perTap * Cin)));
-    const H = Math.min(h, pixels);
-    const W = Math.max(1, Math.min(w, Math.floor(pixels / H)));
-    return { ...s, Cin, H, W };
-  })
+  // Keep the EVM reference kernels fast: at most 2500 MACs per case.
+  .map((s) => fitConvBudget(s, 2500))
   .map((s) => (s.padding === 0 && (s.H < s.kh || s.W < s.kw) ? { ...s, padding: 1 } : s))
   .filter((s) => s.H * s.W * s.Cin * s.Cout * s.kh * s.kw <= 2500);
 

@@ -9,7 +9,7 @@
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { hexlify } from 'ethers';
-import { checkProperty, int8Edge, qEdge } from '../fuzz.ts';
+import { checkProperty, fitConvBudget, int8Edge, qEdge } from '../fuzz.ts';
 import { expectSameOutcome, getHarness, oracleOutcome, type Harness, type Outcome } from '../helpers/diff.ts';
 import { conv2dI8, conv2dI8Requant, conv2dQ, conv2dShapeArg, type Conv2dShape } from '../../src/harness/kernels/conv.ts';
 import { decodeI8, decodeQ, encodeI8, encodeQ, packPanelsI8 } from '../../src/harness/tensor/pack.ts';
@@ -41,16 +41,8 @@ const shapeArb: fc.Arbitrary<Conv2dShape> = fc
     h: fc.integer({ min: 1, max: 8 }),
     w: fc.integer({ min: 1, max: 8 }),
   })
-  // Keep the EVM reference kernels (~1000 gas per MAC) fast: at most 2500 MACs per case (fewer input
-  // channels, then a smaller image, when the channels and kernel alone exceed it).
-  .map(({ h, w, ...s }) => {
-    const perTap = s.Cout * s.kh * s.kw;
-    const Cin = Math.max(1, Math.min(s.Cin, Math.floor(2500 / perTap)));
-    const pixels = Math.max(1, Math.floor(2500 / (perTap * Cin)));
-    const H = Math.min(h, pixels);
-    const W = Math.max(1, Math.min(w, Math.floor(pixels / H)));
-    return { ...s, Cin, H, W };
-  })
+  // Keep the EVM reference kernels fast: at most 2500 MACs per case.
+  .map((s) => fitConvBudget(s, 2500))
   // Mostly valid shapes: a 'valid' window larger than the input becomes 'same' (the mutation re-creates it).
   .map((s) => (s.padding === 'valid' && (s.H < s.kh || s.W < s.kw) ? { ...s, padding: 'same' as const } : s))
   .filter((s) => s.H * s.W * s.Cin * s.Cout * s.kh * s.kw <= 2500);
