@@ -94,7 +94,6 @@ export async function buildReport(modelPath: string, opts: ReportOptions = {}): 
   const evals = evaluateModes(ir, qms, oracle, data.inputs, {
     labels: data.labels,
     floatScores,
-    calibration: data.calibration,
     chainSamples,
     onProgress: (d, t) => progress('oracle evaluation', d, t),
   });

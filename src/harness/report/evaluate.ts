@@ -11,8 +11,8 @@
  *   (`floatForward`): max and mean absolute error, values at the format's limits and clipped values.
  */
 import { decodeI8, decodeQ } from '../tensor/pack.ts';
-import { floatForward, calibrate, type QuantizedModel } from '../quantize/model.ts';
-import { activationParams, type QuantParams } from '../quantize/int8.ts';
+import { floatForward, type QuantizedModel } from '../quantize/model.ts';
+import type { QuantParams } from '../quantize/int8.ts';
 import { argmax, decodeModelOutput, encodeModelInput } from '../quantize/io.ts';
 import { oracleInferAll, quantizedModelSpec } from '../model-chain/index.ts';
 import type { ModelIR } from '../model/ir.ts';
@@ -20,7 +20,6 @@ import type { Oracle } from '../oracle.ts';
 
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
-const IDENTITY = new Set(['InputLayer', 'Dropout', 'Flatten', 'Reshape']);
 
 export interface LayerStats {
   name: string;
@@ -47,26 +46,11 @@ export interface ModeEvaluation {
 }
 
 /**
- * int8 output parameters of every on-chain layer: the ranges `quantizeModel` calibrates, chained the
- * same way (a layer's input params are its predecessor's output params; identity layers pass them
- * through). Checked against the model's own input/output params; undefined when they disagree (then the
- * quantizer's rule changed and per-layer errors are not reported rather than wrong).
+ * int8 output parameters of every on-chain layer, as `quantizeModel` chained them (`layers[k].output`);
+ * undefined in q mode (q tensors need no parameters to dequantize).
  */
-export function layerOutputParams(ir: ModelIR, qm: QuantizedModel, samples: ArrayLike<number>[]): (QuantParams | undefined)[] {
-  const given = qm.layers.map((l) => (l as { output?: QuantParams }).output);
-  if (given.every((p) => p !== undefined)) return given;
-  if (qm.mode !== 'int8' || samples.length === 0) return qm.layers.map(() => undefined);
-  const ranges = calibrate(ir, samples);
-  ranges.forEach((r, i) => {
-    if (i > 0) r.input = ranges[i - 1]!.output;
-    if (IDENTITY.has(ir.layers[i]!.type)) r.output = r.input;
-  });
-  const byName = new Map(ir.layers.map((l, i) => [l.name, ranges[i]!]));
-  const out = qm.layers.map((l) => activationParams(...byName.get(l.name)!.output));
-  const last = out[out.length - 1]!;
-  const same = (a: QuantParams, b: QuantParams) => a.scale === b.scale && a.zeroPoint === b.zeroPoint;
-  if (!qm.output || !same(last, qm.output)) return qm.layers.map(() => undefined);
-  return out;
+export function layerOutputParams(qm: QuantizedModel): (QuantParams | undefined)[] {
+  return qm.layers.map((l) => (qm.mode === 'int8' ? l.output : undefined));
 }
 
 function stats(name: string, measured: boolean): LayerStats {
@@ -120,7 +104,6 @@ export interface EvaluateOptions {
   labels?: number[];
   /** float32 (tfjs) scores per sample. */
   floatScores: Float32Array[];
-  calibration: ArrayLike<number>[];
   chainSamples: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -130,7 +113,7 @@ export function evaluateModes(ir: ModelIR, qms: QuantizedModel[], oracle: Oracle
   const irIndex = new Map(ir.layers.map((l, i) => [l.name, i]));
   const floatPred = opts.floatScores.map((s) => argmax(s));
   const evals = qms.map((qm) => {
-    const params = layerOutputParams(ir, qm, opts.calibration);
+    const params = layerOutputParams(qm);
     return {
       qm,
       spec: quantizedModelSpec(qm),
